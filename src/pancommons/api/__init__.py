@@ -1,0 +1,1 @@
+"""HTTP interface: thin FastAPI routers over the layers below (DESIGN §9)."""

@@ -1,0 +1,70 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from pancommons import __version__
+from pancommons.api import sparql
+from pancommons.config import Settings
+from pancommons.store import Store, StoreError, open_store
+
+
+def error_response(status: int, error: str, detail: str) -> JSONResponse:
+    """The one error shape of the API: ``{"error", "detail", "status"}``."""
+    return JSONResponse({"error": error, "detail": detail, "status": status}, status_code=status)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The PaN Commons HTTP API over ``store`` (opened from ``settings`` when not given)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store or open_store(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="PaN Commons",
+        version=__version__,
+        description="Photon and neutron science metadata knowledge graph and FAIR assessment.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if store is not None:
+        app.state.store = store
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        return error_response(503, "store unavailable", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, "bad request", str(exc.errors()))
+
+    @app.get("/health", tags=["meta"])
+    def health(request: Request) -> JSONResponse:
+        """Liveness and store reachability, with the number of named graphs."""
+        st: Store = request.app.state.store
+        try:
+            graphs = len(st.graphs())
+        except StoreError as exc:
+            return JSONResponse(
+                {"status": "error", "store": st.location, "detail": str(exc)}, status_code=503
+            )
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "store": st.location, "graphs": graphs}
+        )
+
+    app.include_router(sparql.router)
+    return app

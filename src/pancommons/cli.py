@@ -1,0 +1,374 @@
+"""The ``pancommons`` command line (DESIGN §10).
+
+Exit codes (also in docs/cli.md):
+
+==  =============================================================================
+0   success
+1   unexpected internal error (a bug: please report it with the command line)
+2   usage error (unknown command or option, missing argument)
+3   store error (cannot open or reach the store, write refused, server error)
+4   SPARQL syntax error in a query or update
+5   input error (a file that does not exist or does not parse as RDF, unknown named query)
+==  =============================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+
+import click
+from pyoxigraph import QueryBoolean, QuerySolutions
+
+from pancommons import __version__
+from pancommons.config import Settings
+from pancommons.formats import RDF_FORMATS, RESULT_FORMATS, is_tabular, serialize_result
+from pancommons.store import QuerySyntaxError, RdfSyntaxError, Store, StoreError, open_store
+from pancommons.store.base import guess_format
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_STORE, EXIT_QUERY, EXIT_INPUT = 0, 1, 2, 3, 4, 5
+
+
+class InputError(Exception):
+    """Bad input named on the command line."""
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"pancommons: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def errors_as_exit_codes() -> Iterator[None]:
+    try:
+        yield
+    except QuerySyntaxError as exc:
+        fail(f"SPARQL syntax error: {_one_line(str(exc))}", EXIT_QUERY)
+    except RdfSyntaxError as exc:
+        fail(_one_line(str(exc)), EXIT_INPUT)
+    except InputError as exc:
+        fail(str(exc), EXIT_INPUT)
+    except StoreError as exc:
+        fail(_one_line(str(exc)), EXIT_STORE)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    "store_location",
+    metavar="PATH|URL",
+    help="Directory of the embedded store or URL of a SPARQL endpoint "
+    "[env PANCOMMONS_STORE; default ./data/store].",
+)
+@click.option("--base", metavar="IRI", help="Base IRI [env PANCOMMONS_BASE].")
+@click.version_option(__version__, prog_name="pancommons")
+@click.pass_context
+def cli(ctx: click.Context, store_location: str | None, base: str | None) -> None:
+    """PaN Commons: harvest photon and neutron facility catalogues into one knowledge graph,
+    assess their FAIRness and serve them."""
+    ctx.obj = Settings.from_env(store=store_location, base=base)
+
+
+def _open(ctx: click.Context, *, read_only: bool = False) -> Store:
+    settings: Settings = ctx.obj
+    try:
+        return open_store(settings)
+    except StoreError:
+        if not read_only or settings.is_remote:
+            raise
+        # The directory is locked by a writer (e.g. a running server): read beside it.
+        return open_store(settings, read_only=True)
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+        transient=False,
+    )
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="Named graph to load into [default: {base}/graph/source/{file name without extension}].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RDF_FORMATS)),
+    help="RDF format [default: from the file extension].",
+)
+@click.option("--replace", is_flag=True, help="Replace the graph atomically instead of adding.")
+@click.pass_context
+def load(ctx: click.Context, files: tuple[Path, ...], graph: str | None, fmt: str | None,
+         replace: bool) -> None:
+    """Load RDF FILEs into the store (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD)."""
+    from pancommons.ontology import ensure_ontologies
+    from pancommons.vocab import source_graph
+
+    settings: Settings = ctx.obj
+    with errors_as_exit_codes():
+        for f in files:
+            if not f.is_file():
+                raise InputError(f"{f}: no such file")
+            if not fmt:
+                guess_format(f)
+        with _open(ctx) as store:
+            ensure_ontologies(store, settings.base)
+            total = sum(f.stat().st_size for f in files)
+            with _progress() as progress:
+                task = progress.add_task("loading", total=total)
+                for f in files:
+                    target = graph or source_graph(_slugify(f.stem), settings.base)
+                    progress.update(task, description=f"loading {f.name}")
+                    before = store.count(target)
+                    fmt_value = RDF_FORMATS[fmt] if fmt else None
+
+                    def advance(n: int) -> None:
+                        progress.advance(task, n)
+
+                    if replace:
+                        store.replace_graph(f, graph=target, format=fmt_value, progress=advance)
+                    else:
+                        store.load(f, graph=target, format=fmt_value, progress=advance)
+                    after = store.count(target)
+                    click.echo(f"{f}: <{target}> now has {after} triples ({after - before:+d})")
+
+
+def _slugify(stem: str) -> str:
+    slug = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")
+    return slug or "file"
+
+
+# --- load-ontologies ----------------------------------------------------------------------------
+
+
+@cli.command("load-ontologies")
+@click.pass_context
+def load_ontologies_cmd(ctx: click.Context) -> None:
+    """(Re)load PaNET, NeXus, PaN-mapping and the pan: vocabulary, and the PaNET closure."""
+    from pancommons.ontology import load_ontologies
+
+    settings: Settings = ctx.obj
+    with errors_as_exit_codes(), _open(ctx) as store:
+        load_ontologies(
+            store,
+            settings.base,
+            on_loaded=lambda name, n: click.echo(f"{name}: {n} triples"),
+        )
+
+
+# --- query --------------------------------------------------------------------------------------
+
+_SPARQL_START = re.compile(
+    r"^\s*(?:#[^\n]*\n\s*)*(PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE
+)
+
+
+def resolve_query(arg: str) -> str:
+    """SPARQL text for a named query, a file, ``-`` (stdin) or an inline query."""
+    from pancommons.queries import named_queries
+
+    if arg == "-":
+        return sys.stdin.read()
+    if _SPARQL_START.match(arg):
+        return arg
+    path = Path(arg)
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    named = named_queries()
+    if arg in named:
+        return named[arg].text
+    raise InputError(
+        f"{arg!r} is neither a file, a named query nor SPARQL; named queries: "
+        f"{', '.join(named) or '(none)'} (inline SPARQL goes after --: query -- 'SELECT …')"
+    )
+
+
+@cli.command()
+@click.argument("query_ref", metavar="NAME|FILE|-- 'SPARQL'")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", *RESULT_FORMATS, *RDF_FORMATS]),
+    default="table",
+    show_default=True,
+    help="table/json/csv/tsv/xml for SELECT and ASK (json = SPARQL 1.1 JSON results); "
+    "turtle/ntriples/jsonld/rdfxml for CONSTRUCT and DESCRIBE (table prints Turtle).",
+)
+@click.pass_context
+def query(ctx: click.Context, query_ref: str, fmt: str) -> None:
+    """Run a SPARQL query: a named query from queries/, a .rq FILE, or inline after --."""
+    with errors_as_exit_codes():
+        text = resolve_query(query_ref)
+        with _open(ctx, read_only=True) as store:
+            result = store.query(text)
+            out = sys.stdout.buffer
+            if is_tabular(result):
+                if fmt in RDF_FORMATS:
+                    raise InputError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; use table/json/csv/tsv")
+                if fmt == "table":
+                    _print_table(result)  # type: ignore[arg-type]
+                else:
+                    out.write(serialize_result(result, RESULT_FORMATS[fmt]))
+            else:
+                if fmt in RESULT_FORMATS:
+                    raise InputError(
+                        f"--format {fmt} is for SELECT/ASK; use turtle/ntriples/jsonld/rdfxml"
+                    )
+                out.write(serialize_result(result, RDF_FORMATS.get(fmt, RDF_FORMATS["turtle"])))
+            out.flush()
+
+
+def _print_table(result: QuerySolutions | QueryBoolean) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if isinstance(result, QueryBoolean):
+        console.print("true" if bool(result) else "false")
+        return
+    variables = [v.value for v in result.variables]
+    table = Table(*variables, show_lines=False)
+    rows = 0
+    for solution in result:
+        table.add_row(*[_cell(solution[v]) for v in variables])
+        rows += 1
+    console.print(table)
+    console.print(f"{rows} row{'s' if rows != 1 else ''}", style="dim")
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    value = getattr(term, "value", str(term))
+    return str(value)
+
+
+# --- stats --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def stats(ctx: click.Context, fmt: str) -> None:
+    """Counts: triples, graphs, datasets, publications, instruments, facilities, people."""
+    from pancommons.stats import compute_stats
+
+    with errors_as_exit_codes(), _open(ctx, read_only=True) as store:
+        s = compute_stats(store)
+        if fmt == "json":
+            click.echo(json.dumps(s.as_dict(), indent=2))
+            return
+        for key in ("triples", "graphs", "datasets", "publications", "instruments",
+                    "facilities", "proposals", "people"):
+            click.echo(f"{key:<13}{getattr(s, key):>10,}")
+        click.echo("per graph:")
+        for g, n in s.per_graph.items():
+            click.echo(f"  {n:>10,}  {g}")
+
+
+# --- demo and serve -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
+@click.option("--host", help="Address to listen on [default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [default 8000].")
+@click.pass_context
+def demo(ctx: click.Context, no_serve: bool, host: str | None, port: int | None) -> None:
+    """Build the demo store from the bundled sample catalogues, then serve it."""
+    from pancommons.demo import build_demo
+
+    settings: Settings = ctx.obj
+    with errors_as_exit_codes():
+        with _open(ctx) as store:
+            with _progress() as progress:
+                task = progress.add_task("demo", total=None)
+
+                def report(name: str, n: int) -> None:
+                    progress.update(task, description=f"loaded {name}")
+                    progress.console.print(f"{name}: {n:,} triples")
+
+                build_demo(store, settings.base, on_loaded=report)
+            from pancommons.stats import compute_stats
+
+            s = compute_stats(store)
+            click.echo(
+                f"demo store at {store.location}: {s.triples:,} triples, {s.datasets} datasets, "
+                f"{s.publications} publications, {s.instruments} instruments"
+            )
+        if not no_serve:
+            _serve(settings, host, port)
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on [default 127.0.0.1, env PANCOMMONS_HOST].")
+@click.option("--port", type=int, help="Port [default 8000, env PANCOMMONS_PORT].")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the graph over HTTP (/health, /sparql)."""
+    with errors_as_exit_codes():
+        _serve(ctx.obj, host, port)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from pancommons.api.app import create_app
+
+    settings = Settings.from_env(
+        store=settings.store, base=settings.base, host=host or settings.host,
+        port=port or settings.port,
+    )
+    app = create_app(settings)
+    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    """Entry point: click handles usage errors (exit 2); anything unexpected is one line, exit 1."""
+    try:
+        cli.main(prog_name="pancommons")
+    except Exception as exc:  # noqa: BLE001 - last resort: one line and a documented exit code
+        fail(f"internal error: {type(exc).__name__}: {exc} (please report this)", EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

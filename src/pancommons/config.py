@@ -1,0 +1,72 @@
+"""Settings: one declared object, each setting with a default, overridable from the environment.
+
+Every setting can be set with an environment variable named ``PANCOMMONS_`` + its upper-case name
+(e.g. ``PANCOMMONS_STORE``). Secrets (store credentials, tokens) are read only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+ENV_PREFIX = "PANCOMMONS_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """PaN Commons settings. Field docstrings are the documentation (see docs/configuration.md)."""
+
+    store: str = "./data/store"
+    """Where the graph lives: a directory (embedded Oxigraph, created if missing) or an
+    ``http(s)://`` URL of a SPARQL 1.1 query endpoint (remote store)."""
+
+    store_update_url: str | None = None
+    """Remote store only: SPARQL 1.1 Update endpoint. Derived from ``store`` when unset
+    (``…/query`` → ``…/update``; otherwise the query URL itself)."""
+
+    store_gsp_url: str | None = None
+    """Remote store only: SPARQL 1.1 Graph Store endpoint. Derived from ``store`` when unset
+    (``…/query`` → ``…/store``; ``…/sparql`` → ``…/sparql-graph-crud``)."""
+
+    store_user: str | None = field(default=None, repr=False)
+    """Remote store only: user for HTTP authentication (environment only)."""
+
+    store_password: str | None = field(default=None, repr=False)
+    """Remote store only: password for HTTP authentication (environment only)."""
+
+    store_timeout: float = 300.0
+    """Remote store only: seconds to wait for an answer from the SPARQL server."""
+
+    base: str = "https://w3id.org/pan-commons"
+    """Base IRI of minted IRIs (``{base}/id/...``) and named graphs (``{base}/graph/...``)."""
+
+    host: str = "127.0.0.1"
+    """Address ``pancommons serve`` listens on."""
+
+    port: int = 8000
+    """Port ``pancommons serve`` listens on."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from defaults, then ``PANCOMMONS_*`` environment variables, then overrides
+        (e.g. from CLI options; ``None`` values are ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        return replace(settings, base=settings.base.rstrip("/"))
+
+    @property
+    def is_remote(self) -> bool:
+        return self.store.startswith(("http://", "https://"))

@@ -1,0 +1,264 @@
+"""The store interface: one contract, two implementations (embedded Oxigraph, remote SPARQL 1.1).
+
+Every operation takes and returns pyoxigraph values, whatever the backend, so callers never
+depend on which store they talk to. The default graph of a query is the union of all named
+graphs (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, BinaryIO, TypeAlias
+
+from pyoxigraph import (
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+    serialize,
+)
+
+RdfSource: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes]
+"""A file path, raw bytes, or a binary stream of RDF."""
+
+Progress: TypeAlias = Callable[[int], None]
+"""Called with the number of bytes read since the last call (for progress bars)."""
+
+
+STAGING_MARKER = "#pancommons-staging-"
+"""Staging graphs are ``{graph}#pancommons-staging-{uuid}``; they are not listed, not counted and
+(embedded store) not part of the union default graph."""
+
+
+def is_staging(graph: str) -> bool:
+    return STAGING_MARKER in graph
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (unreachable, locked, refused, I/O error)."""
+
+
+class QuerySyntaxError(StoreError):
+    """A SPARQL query or update that the store could not parse; the message is the parser's."""
+
+
+class RdfSyntaxError(StoreError):
+    """RDF input that could not be parsed; nothing from it was kept."""
+
+
+class TripleList(list[Triple]):
+    """The triples of a CONSTRUCT or DESCRIBE answer from a remote store, with the same
+    ``serialize`` as pyoxigraph's ``QueryTriples``."""
+
+    def serialize(
+        self, output: IO[bytes] | str | None = None, format: RdfFormat = RdfFormat.N_TRIPLES
+    ) -> bytes | None:
+        return serialize(iter(self), output, format)
+
+
+QueryResult: TypeAlias = QuerySolutions | QueryBoolean | QueryTriples | TripleList
+"""SELECT → solutions, ASK → boolean, CONSTRUCT/DESCRIBE → triples."""
+
+
+_EXTENSIONS = {
+    ".ttl": RdfFormat.TURTLE,
+    ".nt": RdfFormat.N_TRIPLES,
+    ".nq": RdfFormat.N_QUADS,
+    ".trig": RdfFormat.TRIG,
+    ".rdf": RdfFormat.RDF_XML,
+    ".owl": RdfFormat.RDF_XML,
+    ".xml": RdfFormat.RDF_XML,
+    ".jsonld": RdfFormat.JSON_LD,
+    ".json": RdfFormat.JSON_LD,
+    ".n3": RdfFormat.N3,
+}
+
+
+def guess_format(path: str | os.PathLike[str]) -> RdfFormat:
+    """The RDF format of a file from its extension (``.gz`` is not supported: decompress first)."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return _EXTENSIONS[suffix]
+    except KeyError:
+        known = ", ".join(sorted(_EXTENSIONS))
+        raise RdfSyntaxError(
+            f"{path}: cannot tell the RDF format from the extension {suffix!r} "
+            f"(known: {known}); pass the format explicitly"
+        ) from None
+
+
+class ProgressReader:
+    """A binary reader that reports how many bytes were read, for progress bars."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress) -> None:
+        self._raw = raw
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        if data:
+            self._progress(len(data))
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextmanager
+def open_source(
+    source: RdfSource, format: RdfFormat | None, progress: Progress | None = None
+) -> Iterator[tuple[bytes | IO[bytes], RdfFormat]]:
+    """Open an RdfSource as (bytes or binary stream, format)."""
+    if isinstance(source, bytes):
+        if format is None:
+            raise RdfSyntaxError("RDF given as bytes needs an explicit format")
+        if progress:
+            progress(len(source))
+        yield source, format
+    elif isinstance(source, str | os.PathLike):
+        fmt = format or guess_format(source)
+        try:
+            handle = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise RdfSyntaxError(f"{source}: cannot read: {exc.strerror}") from exc
+        with handle:
+            yield (ProgressReader(handle, progress) if progress else handle), fmt  # type: ignore[misc]
+    else:
+        if format is None:
+            raise RdfSyntaxError("RDF given as a stream needs an explicit format")
+        yield (ProgressReader(source, progress) if progress else source), format  # type: ignore[arg-type]
+
+
+class Store(ABC):
+    """The operations every part of PaN Commons uses on the graph."""
+
+    location: str
+    """Where the store is (directory or URL), for messages."""
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def query(self, sparql: str, *, base_iri: str | None = None) -> QueryResult:
+        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over the union of graphs.
+
+        Raises QuerySyntaxError for a malformed query, StoreError for anything else.
+        """
+
+    @abstractmethod
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs that hold at least one triple, sorted."""
+
+    @abstractmethod
+    def count(self, graph: str | None = None) -> int:
+        """Triples in ``graph``, or in all named graphs (summed per graph) when None."""
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update request (atomic: all of it or nothing)."""
+
+    @abstractmethod
+    def load(
+        self,
+        source: RdfSource,
+        *,
+        graph: str,
+        format: RdfFormat | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Add the triples of ``source`` to ``graph``, all or nothing.
+
+        Triples from a quad format (N-Quads, TriG) keep their own graphs.
+        Raises RdfSyntaxError (and keeps nothing) when the input does not parse.
+        """
+
+    @abstractmethod
+    def bulk_load(
+        self,
+        source: RdfSource,
+        *,
+        graph: str,
+        format: RdfFormat | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Add a large input to ``graph`` by the backend's fastest path.
+
+        Not atomic: on a parse error part of the input may be in ``graph``. Use it on a graph
+        nobody reads yet (``staging``/``replace_graph`` do that for you).
+        """
+
+    @abstractmethod
+    def drop_graph(self, graph: str) -> None:
+        """Remove ``graph`` and its triples (no error if it does not exist)."""
+
+    @abstractmethod
+    def _swap(self, staging: str, graph: str) -> None:
+        """Atomically make ``graph`` hold exactly what ``staging`` holds, and drop ``staging``."""
+
+    def _staging_iri(self, graph: str) -> str:
+        return f"{graph}{STAGING_MARKER}{uuid.uuid4().hex}"
+
+    @contextmanager
+    def staging(self, graph: str) -> Iterator[str]:
+        """Write a new version of ``graph`` into a private staging graph; on leaving the block
+        without error it replaces ``graph`` atomically, on error the staging graph is dropped
+        and ``graph`` is left exactly as it was::
+
+            with store.staging(graph) as stage:
+                store.bulk_load(path, graph=stage)
+        """
+        stage = self._staging_iri(graph)
+        try:
+            yield stage
+        except BaseException:
+            self._drop_quietly(stage)
+            raise
+        try:
+            self._swap(stage, graph)
+        except BaseException:
+            self._drop_quietly(stage)
+            raise
+
+    def _drop_quietly(self, graph: str) -> None:
+        try:
+            self.drop_graph(graph)
+        except StoreError:
+            pass  # the original error matters more; a stale staging graph is harmless
+
+    def replace_graph(
+        self,
+        sources: RdfSource | Iterable[RdfSource],
+        *,
+        graph: str,
+        format: RdfFormat | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Replace the content of ``graph`` with ``sources``, atomically: readers see the old
+        graph until the new one is complete; if anything fails the old graph is unchanged."""
+        items = [sources] if isinstance(sources, str | bytes | os.PathLike) or hasattr(
+            sources, "read"
+        ) else list(sources)  # type: ignore[arg-type]
+        with self.staging(graph) as stage:
+            for item in items:
+                self.bulk_load(item, graph=stage, format=format, base_iri=base_iri, progress=progress)
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the store (files, connections)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,196 @@
+"""The embedded store: Oxigraph (pyoxigraph) on disk."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+from pyoxigraph import Store as OxStore
+
+from pancommons.store.base import (
+    Progress,
+    QueryResult,
+    QuerySyntaxError,
+    RdfSource,
+    RdfSyntaxError,
+    Store,
+    StoreError,
+    is_staging,
+    open_source,
+)
+
+
+class EmbeddedStore(Store):
+    """Oxigraph in a directory (created if missing); ``path=None`` keeps it in memory.
+
+    Only one process can open a directory for writing; ``read_only=True`` opens it for reading
+    beside a running writer (e.g. ``pancommons stats`` while ``pancommons serve`` runs).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, *, read_only: bool = False) -> None:
+        self.location = str(path) if path is not None else ":memory:"
+        self.read_only = read_only
+        self._staging: set[str] = set()
+        self._lock = threading.Lock()
+        try:
+            if path is None:
+                self._store = OxStore()
+            elif read_only:
+                self._store = OxStore.read_only(str(path))
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = OxStore(str(path))
+        except OSError as exc:
+            hint = (
+                "another process (pancommons serve?) has it open for writing; stop it, or use a "
+                "read-only command"
+                if "lock" in str(exc).lower()
+                else "check the path and its permissions"
+            )
+            raise StoreError(f"cannot open the store at {self.location}: {exc} ({hint})") from exc
+        if not read_only:
+            self._drop_stale_staging()
+
+    def _drop_stale_staging(self) -> None:
+        # We hold the write lock, so staging graphs on disk were left by a process that died.
+        for g in list(self._store.named_graphs()):
+            if isinstance(g, NamedNode) and is_staging(g.value):
+                self._store.remove_graph(g)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def query(self, sparql: str, *, base_iri: str | None = None) -> QueryResult:
+        try:
+            if self._staging:
+                visible = [
+                    g
+                    for g in self._store.named_graphs()
+                    if not (isinstance(g, NamedNode) and g.value in self._staging)
+                ]
+                return self._store.query(
+                    sparql, base_iri=base_iri, default_graph=[DefaultGraph(), *visible]
+                )
+            return self._store.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"query failed in {self.location}: {exc}") from exc
+
+    def graphs(self) -> list[str]:
+        return sorted(
+            g.value
+            for g in self._store.named_graphs()
+            if isinstance(g, NamedNode) and not is_staging(g.value) and self._nonempty(g)
+        )
+
+    def _nonempty(self, g: NamedNode) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is not None
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is not None:
+            sparql = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            return sum(int(row["n"].value) for row in self._store.query(sparql))
+        per_graph = self._store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return sum(int(row["n"].value) for row in per_graph if not is_staging(row["g"].value))
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the store at {self.location} is open read-only")
+
+    def update(self, sparql: str) -> None:
+        self._writable()
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"update failed in {self.location}: {exc}") from exc
+
+    def load(
+        self,
+        source: RdfSource,
+        *,
+        graph: str,
+        format: RdfFormat | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self._writable()
+        with open_source(source, format, progress) as (data, fmt):
+            try:
+                # Store.load runs in one transaction: a parse error keeps nothing.
+                self._store.load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
+            except SyntaxError as exc:
+                raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"{_name(source)}: load failed: {exc}") from exc
+
+    def bulk_load(
+        self,
+        source: RdfSource,
+        *,
+        graph: str,
+        format: RdfFormat | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self._writable()
+        with open_source(source, format, progress) as (data, fmt):
+            try:
+                self._store.bulk_load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
+            except SyntaxError as exc:
+                raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"{_name(source)}: bulk load failed: {exc}") from exc
+
+    def drop_graph(self, graph: str) -> None:
+        self._writable()
+        try:
+            self._store.remove_graph(NamedNode(graph))
+        except OSError as exc:
+            raise StoreError(f"cannot drop <{graph}> in {self.location}: {exc}") from exc
+
+    def _swap(self, staging: str, graph: str) -> None:
+        # One SPARQL Update request is one Oxigraph transaction: readers see the old graph or
+        # the new one, never a mix, and a failure leaves the old graph as it was.
+        self.update(f"MOVE SILENT GRAPH <{staging}> TO <{graph}>")
+
+    def staging(self, graph: str):  # type: ignore[no-untyped-def]
+        return _Tracked(self, super().staging(graph))
+
+    def close(self) -> None:
+        if not self.read_only:
+            try:
+                self._store.flush()
+            except OSError:
+                pass  # nothing to flush is fine; data is already durable
+
+
+class _Tracked:
+    """Context manager that hides a staging graph from the union default graph while it fills."""
+
+    def __init__(self, store: EmbeddedStore, inner) -> None:  # type: ignore[no-untyped-def]
+        self._store = store
+        self._inner = inner
+        self._stage: str | None = None
+
+    def __enter__(self) -> str:
+        self._stage = self._inner.__enter__()
+        with self._store._lock:
+            self._store._staging.add(self._stage)
+        return self._stage
+
+    def __exit__(self, *exc: object) -> bool | None:
+        try:
+            return self._inner.__exit__(*exc)
+        finally:
+            with self._store._lock:
+                self._store._staging.discard(self._stage or "")
+
+
+def _name(source: RdfSource) -> str:
+    return str(source) if isinstance(source, str | os.PathLike) else "<input>"
