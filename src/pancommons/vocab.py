@@ -133,7 +133,7 @@ def is_doi(raw: str) -> bool:
 _HANDLE_PREFIXES = re.compile(
     r"^(?:hdl:\s*|info:hdl/|https?://hdl\.handle\.net/|hdl\.handle\.net/)", re.IGNORECASE
 )
-_HANDLE_SYNTAX = re.compile(r"^\d+(?:\.[\w-]+)*/\S+$")
+_HANDLE_SYNTAX = re.compile(r"^\d+(?:\.[\w-]+)*/\S(?:.*\S)?$")
 
 
 def normalize_handle(raw: str) -> str:

@@ -8,6 +8,7 @@ the same URL for updates and ``…/sparql-graph-crud`` for the Graph Store (Virt
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import IO
 
@@ -59,10 +60,19 @@ _GRAPH_TYPES = {
     "application/rdf+xml": RdfFormat.RDF_XML,
     "application/ld+json": RdfFormat.JSON_LD,
 }
-_ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-    "application/sparql-results+xml;q=0.5"
+_ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_PROLOGUE = re.compile(
+    r"(?:\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.IGNORECASE
 )
+_FORM = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query, read after its prologue."""
+    prologue = _PROLOGUE.match(sparql)
+    m = _FORM.match(sparql, prologue.end() if prologue else 0)
+    return m.group(1).upper() if m else None
 
 
 def derive_endpoints(query_url: str) -> tuple[str, str]:
@@ -148,7 +158,11 @@ class RemoteStore(Store):
             # ignore it (Virtuoso's default graph already is the union of all graphs).
             params={"union-default-graph": ""},
             data={"query": sparql},
-            headers={"Accept": _ACCEPT},
+            headers={
+                "Accept": _ACCEPT_GRAPH
+                if query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+                else _ACCEPT_RESULTS
+            },
         )
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type in _RESULT_TYPES:

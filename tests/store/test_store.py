@@ -1,0 +1,258 @@
+"""The store contract, run against every backend: embedded Oxigraph, `oxigraph serve`, Virtuoso."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat
+from rdflib import Graph, URIRef
+
+from pancommons.formats import serialize_result
+from pancommons.store import QuerySyntaxError, RdfSyntaxError, Store, StoreError
+
+EX = "http://example.org/"
+G1, G2 = EX + "graph/one", EX + "graph/two"
+
+TTL = b"""@prefix ex: <http://example.org/> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+ex:d1 a dcat:Dataset ; dct:title "first dataset"@en ; ex:size 10 .
+ex:d2 a dcat:Dataset ; dct:title "second \\"quoted\\" dataset" ; ex:size 20 .
+ex:d3 a dcat:Dataset ; dct:title "caf\xc3\xa9 \xe2\x80\x94 unicode" ; ex:size 30 .
+"""
+NT_OTHER = b'<http://example.org/p1> <http://purl.org/dc/terms/title> "a paper" .\n'
+BROKEN_TTL = b"""@prefix ex: <http://example.org/> .
+ex:x1 ex:p "fine" .
+ex:x2 ex:p "fine too" .
+ex:x3 ex:p ex:missing-dot
+ex:x4 ex:p "never reached" .
+"""
+
+
+def select(store: Store, sparql: str) -> list[dict[str, str]]:
+    result = store.query(sparql)
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in result]
+
+
+def titles(store: Store, graph: str) -> set[str]:
+    rows = select(store, f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ ?s <http://purl.org/dc/terms/title> ?t }} }}")
+    return {r["t"] for r in rows}
+
+
+def test_empty_store_has_no_graphs(store: Store) -> None:
+    assert store.graphs() == []
+    assert store.count() == 0
+
+
+def test_load_bytes_into_named_graph_and_count(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    assert store.graphs() == [G1]
+    assert store.count(G1) == 9
+    assert store.count() == 9
+    assert titles(store, G1) == {"first dataset", 'second "quoted" dataset', "café — unicode"}
+
+
+def test_load_file_guesses_format(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "data.ttl"
+    path.write_bytes(TTL)
+    seen: list[int] = []
+    store.load(path, graph=G1, progress=seen.append)
+    assert store.count(G1) == 9
+    assert sum(seen) == len(TTL)  # progress reports every byte read
+
+
+def test_load_stream(store: Store) -> None:
+    store.load(io.BytesIO(NT_OTHER), graph=G2, format=RdfFormat.N_TRIPLES)
+    assert titles(store, G2) == {"a paper"}
+
+
+def test_load_is_all_or_nothing(store: Store) -> None:
+    store.load(NT_OTHER, graph=G1, format=RdfFormat.N_TRIPLES)
+    with pytest.raises(RdfSyntaxError, match="line"):
+        store.load(BROKEN_TTL, graph=G1, format=RdfFormat.TURTLE)
+    assert titles(store, G1) == {"a paper"}
+    assert store.count(G1) == 1
+
+
+def test_quads_keep_their_graphs(store: Store) -> None:
+    nq = (
+        b'<http://example.org/a> <http://example.org/p> "in default" .\n'
+        b'<http://example.org/a> <http://example.org/p> "in two" <http://example.org/graph/two> .\n'
+    )
+    store.load(nq, graph=G1, format=RdfFormat.N_QUADS)
+    assert store.graphs() == [G1, G2]
+    assert store.count(G1) == 1 and store.count(G2) == 1
+
+
+def test_union_default_graph(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    store.load(NT_OTHER, graph=G2, format=RdfFormat.N_TRIPLES)
+    rows = select(store, "SELECT ?t WHERE { ?s <http://purl.org/dc/terms/title> ?t }")
+    assert {r["t"] for r in rows} == {
+        "first dataset", 'second "quoted" dataset', "café — unicode", "a paper"
+    }
+
+
+def test_select_aggregates_and_types(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    rows = select(store, f"SELECT (SUM(?n) AS ?total) WHERE {{ ?d <{EX}size> ?n }}")
+    assert int(rows[0]["total"]) == 60
+
+
+def test_ask(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    yes = store.query(f"ASK {{ <{EX}d1> ?p ?o }}")
+    no = store.query(f"ASK {{ <{EX}nothing> ?p ?o }}")
+    assert isinstance(yes, QueryBoolean) and bool(yes) is True
+    assert bool(no) is False
+
+
+def test_construct_parses_back(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    result = store.query(
+        "CONSTRUCT { ?d <http://schema.org/name> ?t } "
+        "WHERE { ?d <http://purl.org/dc/terms/title> ?t }"
+    )
+    g = Graph().parse(data=serialize_result(result, RdfFormat.TURTLE), format="turtle")
+    assert len(g) == 3
+    assert (URIRef(EX + "d1"), URIRef("http://schema.org/name"), None) in g
+
+
+def test_describe(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    result = store.query(f"DESCRIBE <{EX}d2>")
+    triples = list(result)  # type: ignore[arg-type]
+    assert {t.predicate.value for t in triples} >= {
+        "http://purl.org/dc/terms/title", EX + "size"
+    }
+    assert all(t.subject == NamedNode(EX + "d2") for t in triples)
+
+
+def test_select_results_serialise_to_standard_json(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    from pyoxigraph import QueryResultsFormat
+
+    data = json.loads(serialize_result(
+        store.query(f"SELECT ?d ?n WHERE {{ ?d <{EX}size> ?n }} ORDER BY ?n"),
+        QueryResultsFormat.JSON,
+    ))
+    assert data["head"]["vars"] == ["d", "n"]
+    assert [b["d"]["value"] for b in data["results"]["bindings"]] == [EX + "d1", EX + "d2", EX + "d3"]
+
+
+def test_update_insert_delete(store: Store) -> None:
+    store.update(f'INSERT DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}p> "one", "two" }} }}')
+    assert store.count(G1) == 2
+    store.update(f'DELETE DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}p> "one" }} }}')
+    assert select(store, f"SELECT ?o WHERE {{ <{EX}a> <{EX}p> ?o }}") == [{"o": "two"}]
+
+
+def test_malformed_query_and_update(store: Store) -> None:
+    with pytest.raises(QuerySyntaxError):
+        store.query("SELEC ?x WHERE { ?x ?y }")
+    with pytest.raises(QuerySyntaxError):
+        store.update("INSERT DATA { <a> ")
+
+
+def test_drop_graph(store: Store) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    store.load(NT_OTHER, graph=G2, format=RdfFormat.N_TRIPLES)
+    store.drop_graph(G1)
+    store.drop_graph(EX + "never/existed")  # silent
+    assert store.graphs() == [G2]
+    assert store.count() == 1
+
+
+def test_bulk_load(store: Store, tmp_path: Path) -> None:
+    lines = [f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(5000)]
+    path = tmp_path / "big.nt"
+    path.write_text("".join(lines))
+    store.bulk_load(path, graph=G1)
+    assert store.count(G1) == 5000
+
+
+def test_replace_graph_replaces(store: Store, tmp_path: Path) -> None:
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    store.load(NT_OTHER, graph=G2, format=RdfFormat.N_TRIPLES)
+    store.replace_graph(NT_OTHER, graph=G1, format=RdfFormat.N_TRIPLES)
+    assert titles(store, G1) == {"a paper"}
+    assert store.count(G2) == 1  # other graphs untouched
+    assert store.graphs() == [G1, G2]  # no staging graph left behind
+
+
+def test_replace_that_fails_halfway_leaves_old_graph(store: Store, tmp_path: Path) -> None:
+    """Atomic replace: the new content is half loaded when the input breaks."""
+    store.load(TTL, graph=G1, format=RdfFormat.TURTLE)
+    before = sorted(select(store, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"),
+                    key=str)
+    good = tmp_path / "part1.nt"
+    good.write_text("".join(f'<{EX}new{i}> <{EX}p> "{i}" .\n' for i in range(1000)))
+    bad = tmp_path / "part2.ttl"
+    bad.write_bytes(BROKEN_TTL)
+    with pytest.raises(RdfSyntaxError, match="part2.ttl"):
+        store.replace_graph([good, bad], graph=G1)
+    after = sorted(select(store, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"),
+                   key=str)
+    assert after == before
+    assert store.graphs() == [G1]
+    assert not select(store, f"SELECT ?s WHERE {{ ?s <{EX}p> \"5\" }}")
+
+
+def test_staging_that_raises_leaves_old_graph(store: Store) -> None:
+    store.load(NT_OTHER, graph=G1, format=RdfFormat.N_TRIPLES)
+    with pytest.raises(RuntimeError, match="harvest died"), store.staging(G1) as stage:
+        store.load(TTL, graph=stage, format=RdfFormat.TURTLE)
+        assert store.graphs() == [G1]  # staging graphs are not listed
+        raise RuntimeError("harvest died")
+    assert titles(store, G1) == {"a paper"}
+    assert store.graphs() == [G1]
+
+
+def test_staging_swaps_on_success(store: Store) -> None:
+    store.load(NT_OTHER, graph=G1, format=RdfFormat.N_TRIPLES)
+    with store.staging(G1) as stage:
+        store.load(TTL, graph=stage, format=RdfFormat.TURTLE)
+        store.update(f'INSERT DATA {{ GRAPH <{stage}> {{ <{EX}d4> <{EX}size> 40 }} }}')
+    assert store.count(G1) == 10
+    assert "a paper" not in titles(store, G1)
+
+
+def test_graph_iris_with_unusual_characters(store: Store) -> None:
+    g = "https://w3id.org/pan-commons/graph/source/esrf-icat.v2_test"
+    store.load(NT_OTHER, graph=g, format=RdfFormat.N_TRIPLES)
+    assert store.graphs() == [g]
+    rows = select(store, f"SELECT ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+    assert rows == [{"o": "a paper"}]
+
+
+def test_literal_round_trip(store: Store) -> None:
+    value = 'multi\nline "quoted" \\ backslash ✓'
+    nt = f'<{EX}s> <{EX}p> {Literal(value)} .\n'.encode()
+    store.load(nt, graph=G1, format=RdfFormat.N_TRIPLES)
+    assert select(store, f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }}") == [{"o": value}]
+
+
+def test_unknown_extension_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "data.xyz"
+    path.write_bytes(NT_OTHER)
+    with pytest.raises(RdfSyntaxError, match="extension"):
+        store.load(path, graph=G1)
+
+
+def test_missing_file_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(RdfSyntaxError, match="cannot read"):
+        store.load(tmp_path / "missing.ttl", graph=G1)
+
+
+def test_unreachable_remote_store_is_a_store_error() -> None:
+    from pancommons.store.remote import RemoteStore
+    from tests.servers import free_port
+
+    remote = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
+    with pytest.raises(StoreError, match="did not answer"):
+        remote.query("ASK {}")
