@@ -28,8 +28,10 @@ def virtuoso_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not VIRTUOSO:
         if REQUIRE_VIRTUOSO:
             pytest.fail("PANCOMMONS_REQUIRE_VIRTUOSO=1 but virtuoso-t is not installed")
-        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource); "
-                    "set PANCOMMONS_REQUIRE_VIRTUOSO=1 to make this a failure")
+        pytest.skip(
+            "Virtuoso is not installed (apt-get install virtuoso-opensource); "
+            "set PANCOMMONS_REQUIRE_VIRTUOSO=1 to make this a failure"
+        )
     with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as url:
         yield url
 

@@ -36,15 +36,20 @@ def oxigraph_binary() -> str:
     return found
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], what: str, log: Path,
-                   timeout: float = 60) -> None:
+def _wait_until_up(
+    url: str, proc: subprocess.Popen[bytes], what: str, log: Path, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            r = requests.get(url, params={"query": "ASK {}"}, timeout=2,
-                             headers={"Accept": "application/sparql-results+json"})
+            r = requests.get(
+                url,
+                params={"query": "ASK {}"},
+                timeout=2,
+                headers={"Accept": "application/sparql-results+json"},
+            )
             if r.status_code == 200:
                 return
         except requests.RequestException:
@@ -70,9 +75,16 @@ def oxigraph_server(workdir: Path) -> Iterator[str]:
     log = workdir / "oxigraph.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(workdir / "db"),
-             "--bind", f"127.0.0.1:{port}"],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                oxigraph_binary(),
+                "serve",
+                "--location",
+                str(workdir / "db"),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         url = f"http://127.0.0.1:{port}/query"
@@ -131,18 +143,24 @@ def virtuoso_server(workdir: Path) -> Iterator[str]:
     ini.write_text(_VIRTUOSO_INI.format(d=workdir, sql_port=sql_port, http_port=http_port))
     log = workdir / "virtuoso.out"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([VIRTUOSO, "-f", "-c", str(ini)], cwd=workdir,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [VIRTUOSO, "-f", "-c", str(ini)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         url = f"http://127.0.0.1:{http_port}/sparql"
         _wait_until_up(url, proc, "virtuoso", log, timeout=120)
         grant = (
             'GRANT SPARQL_UPDATE TO "SPARQL"; '
-            "GRANT EXECUTE ON DB.DBA.SPARQL_INSERT_DICT_CONTENT TO \"SPARQL\"; "
+            'GRANT EXECUTE ON DB.DBA.SPARQL_INSERT_DICT_CONTENT TO "SPARQL"; '
             "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);"
         )
-        subprocess.run([ISQL, str(sql_port), "dba", "dba", f"exec={grant}"], check=True,
-                       capture_output=True, timeout=60, env={**os.environ})
+        subprocess.run(
+            [ISQL, str(sql_port), "dba", "dba", f"exec={grant}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+            env={**os.environ},
+        )
         yield url
     finally:
         _stop(proc)

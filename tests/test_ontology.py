@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyoxigraph import RdfFormat, QuerySolutions
+from pyoxigraph import QuerySolutions, RdfFormat
 
 from pancommons.ontology import INFERRED, ONTOLOGIES, ensure_ontologies, load_ontologies
 from pancommons.queries import named_queries
@@ -37,11 +37,14 @@ def test_ontologies_go_to_their_named_graphs(store: Store) -> None:
     assert store.count(ontology_graph("panet")) == 4265  # PaNET 1.3.0 as released
     assert store.count(ontology_graph("nexus")) == 10142
     # every pan: term used by the data model has a label in our vocabulary
-    rows = _rows(store, """SELECT ?t WHERE {
+    rows = _rows(
+        store,
+        """SELECT ?t WHERE {
         GRAPH <https://w3id.org/pan-commons/graph/ontology/pan-commons> {
           VALUES ?t { <https://w3id.org/pan-commons/ns#Instrument> <https://w3id.org/pan-commons/ns#Experiment>
                       <https://w3id.org/pan-commons/ns#sample> <https://w3id.org/pan-commons/ns#chemicalFormula> }
-          ?t <http://www.w3.org/2000/01/rdf-schema#label> ?l ; <http://www.w3.org/2000/01/rdf-schema#comment> ?c } }""")
+          ?t <http://www.w3.org/2000/01/rdf-schema#label> ?l ; <http://www.w3.org/2000/01/rdf-schema#comment> ?c } }""",
+    )
     assert len({r["t"] for r in rows}) == 4
 
 
@@ -55,10 +58,13 @@ def test_ensure_loads_only_what_is_missing(store: Store) -> None:
 def test_closure_matches_asserted_hierarchy(store: Store) -> None:
     load_ontologies(store)
     inferred = ontology_graph(INFERRED)
-    pairs = _rows(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{inferred}> {{
+    pairs = _rows(
+        store,
+        f"""SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{inferred}> {{
         ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?a
         FILTER(?c != ?a && STRSTARTS(STR(?c), "{PANET}PaNET0") && STRSTARTS(STR(?a), "{PANET}PaNET0"))
-    }} }}""")
+    }} }}""",
+    )
     # 3,257 pairs in the transitive closure of the 677 asserted technique edges (HermiT entails
     # the same), plus both directions of the one named equivalence PaNET00401 ≡ PaNET01106 and
     # what it propagates.

@@ -104,7 +104,12 @@ def test_ror() -> None:
 
 def test_panet_short_and_long_forms() -> None:
     full = "http://purl.org/pan-science/PaNET/PaNET01168"
-    for raw in ("PaNET01168", "panet:PaNET01168", full, "https://purl.org/pan-science/PaNET/PaNET01168"):
+    for raw in (
+        "PaNET01168",
+        "panet:PaNET01168",
+        full,
+        "https://purl.org/pan-science/PaNET/PaNET01168",
+    ):
         assert panet_iri(raw) == full
     assert vocab.is_panet_technique(full)
     assert not vocab.is_panet_technique("http://purl.org/pan-science/PaNET/PaNET2001000")

@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-
 import click
 from pyoxigraph import QueryBoolean, QuerySolutions
 
@@ -135,8 +134,9 @@ def _stderr_console():  # type: ignore[no-untyped-def]
 )
 @click.option("--replace", is_flag=True, help="Replace the graph atomically instead of adding.")
 @click.pass_context
-def load(ctx: click.Context, files: tuple[Path, ...], graph: str | None, fmt: str | None,
-         replace: bool) -> None:
+def load(
+    ctx: click.Context, files: tuple[Path, ...], graph: str | None, fmt: str | None, replace: bool
+) -> None:
     """Load RDF FILEs into the store (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD)."""
     from pancommons.ontology import ensure_ontologies
     from pancommons.vocab import source_graph
@@ -241,7 +241,9 @@ def query(ctx: click.Context, query_ref: str, fmt: str) -> None:
             out = sys.stdout.buffer
             if is_tabular(result):
                 if fmt in RDF_FORMATS:
-                    raise InputError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; use table/json/csv/tsv")
+                    raise InputError(
+                        f"--format {fmt} is for CONSTRUCT/DESCRIBE; use table/json/csv/tsv"
+                    )
                 if fmt == "table":
                     _print_table(result)  # type: ignore[arg-type]
                 else:
@@ -284,8 +286,9 @@ def _cell(term: object) -> str:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
     """Counts: triples, graphs, datasets, publications, instruments, facilities, people."""
@@ -296,8 +299,16 @@ def stats(ctx: click.Context, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps(s.as_dict(), indent=2))
             return
-        for key in ("triples", "graphs", "datasets", "publications", "instruments",
-                    "facilities", "proposals", "people"):
+        for key in (
+            "triples",
+            "graphs",
+            "datasets",
+            "publications",
+            "instruments",
+            "facilities",
+            "proposals",
+            "people",
+        ):
             click.echo(f"{key:<13}{getattr(s, key):>10,}")
         click.echo("per graph:")
         for g, n in s.per_graph.items():
@@ -317,25 +328,23 @@ def demo(ctx: click.Context, no_serve: bool, host: str | None, port: int | None)
     from pancommons.demo import build_demo
 
     settings: Settings = ctx.obj
-    with errors_as_exit_codes():
-        with _open(ctx) as store:
-            with _progress() as progress:
-                task = progress.add_task("demo", total=None)
-
-                def report(name: str, n: int) -> None:
-                    progress.update(task, description=f"loaded {name}")
-                    progress.console.print(f"{name}: {n:,} triples")
-
-                build_demo(store, settings.base, on_loaded=report)
-            from pancommons.stats import compute_stats
-
-            s = compute_stats(store)
-            click.echo(
-                f"demo store at {store.location}: {s.triples:,} triples, {s.datasets} datasets, "
-                f"{s.publications} publications, {s.instruments} instruments"
+    with errors_as_exit_codes(), _open(ctx) as store:
+        console = _stderr_console()
+        with console.status("building the demo store…"):
+            build_demo(
+                store,
+                settings.base,
+                on_loaded=lambda name, n: console.print(f"{name}: {n:,} triples"),
             )
+        from pancommons.stats import compute_stats
+
+        s = compute_stats(store)
+        click.echo(
+            f"demo store at {store.location}: {s.triples:,} triples, {s.datasets} datasets, "
+            f"{s.publications} publications, {s.instruments} instruments"
+        )
         if not no_serve:
-            _serve(settings, host, port)
+            _serve(settings, host, port, store)
 
 
 @cli.command()
@@ -348,16 +357,20 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         _serve(ctx.obj, host, port)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def _serve(
+    settings: Settings, host: str | None, port: int | None, store: Store | None = None
+) -> None:
     import uvicorn
 
     from pancommons.api.app import create_app
 
     settings = Settings.from_env(
-        store=settings.store, base=settings.base, host=host or settings.host,
+        store=settings.store,
+        base=settings.base,
+        host=host or settings.host,
         port=port or settings.port,
     )
-    app = create_app(settings)
+    app = create_app(settings, store=store)
     click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 

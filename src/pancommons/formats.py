@@ -68,8 +68,10 @@ def pick_media_type(accept: str, offered: dict[str, object], default: str) -> st
             choices.append((q, -position, media))
         elif media in ("*/*", "application/*", "text/*"):
             family = media.split("/")[0]
-            match = default if media == "*/*" or default.startswith(family) else next(
-                (m for m in offered if m.startswith(family)), None
+            match = (
+                default
+                if media == "*/*" or default.startswith(family)
+                else next((m for m in offered if m.startswith(family)), None)
             )
             if match:
                 choices.append((q - 0.0001, -position, match))

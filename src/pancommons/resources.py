@@ -24,4 +24,3 @@ def resource_dir(kind: str) -> Path:
     raise FileNotFoundError(
         f"the {kind}/ folder is missing from this installation of pancommons (reinstall it)"
     )
-

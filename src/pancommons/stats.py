@@ -36,10 +36,13 @@ class Stats:
 def compute_stats(store: Store) -> Stats:
     per_graph = {g: store.count(g) for g in store.graphs()}
     unions = " UNION ".join(
-        f"{{ ?x a {cls} BIND({name!r} AS ?kind) }}".replace("'", '"') for name, cls in _KINDS.items()
+        f"{{ ?x a {cls} BIND({name!r} AS ?kind) }}".replace("'", '"')
+        for name, cls in _KINDS.items()
     )
     counts = dict.fromkeys(_KINDS, 0)
-    result = store.query(f"SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {unions} }} GROUP BY ?kind")
+    result = store.query(
+        f"SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {unions} }} GROUP BY ?kind"
+    )
     for row in result:  # type: ignore[union-attr]
         counts[row["kind"].value] = int(row["n"].value)
     return Stats(

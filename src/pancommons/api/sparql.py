@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from pancommons.formats import (
     RDF_FORMATS,
@@ -27,8 +28,12 @@ from pancommons.store import QuerySyntaxError, Store
 router = APIRouter(tags=["sparql"])
 
 _FORMAT_PARAM = {
-    **{name: mt for mt, f in RESULT_MEDIA_TYPES.items() for name, g in RESULT_FORMATS.items()
-       if f == g and not mt.startswith("application/json") and mt != "application/xml"},
+    **{
+        name: mt
+        for mt, f in RESULT_MEDIA_TYPES.items()
+        for name, g in RESULT_FORMATS.items()
+        if f == g and not mt.startswith("application/json") and mt != "application/xml"
+    },
     **{name: mt for mt, f in RDF_MEDIA_TYPES.items() for name, g in RDF_FORMATS.items() if f == g},
 }
 MAX_QUERY_BYTES = 1_000_000
@@ -66,9 +71,19 @@ class _UnsupportedType(Exception):
         self.content_type = content_type
 
 
-@router.api_route("/sparql", methods=["GET", "POST"])
-async def sparql(request: Request) -> Response:
-    """SPARQL 1.1 Protocol query operation over the union of all graphs."""
+@router.get("/sparql")
+async def sparql_get(request: Request) -> Response:
+    """SPARQL 1.1 Protocol query via GET (``?query=``) over the union of all graphs."""
+    return await _sparql(request)
+
+
+@router.post("/sparql")
+async def sparql_post(request: Request) -> Response:
+    """SPARQL 1.1 Protocol query via POST (urlencoded ``query=`` or application/sparql-query)."""
+    return await _sparql(request)
+
+
+async def _sparql(request: Request) -> Response:
     try:
         text, params = await _query_text(request)
     except _TooLarge:
@@ -82,26 +97,36 @@ async def sparql(request: Request) -> Response:
         )
     if not text or not text.strip():
         return _error(400, "missing query", "give a SPARQL query in the 'query' parameter")
-    store: Store = request.app.state.store
-    try:
-        result = await run_in_threadpool(store.query, text)
-    except QuerySyntaxError as exc:
-        return _error(400, "malformed query", str(exc))
-
     accept = request.headers.get("accept", "")
     fmt_param = params.get("format", [None])[0]
     if fmt_param and fmt_param in _FORMAT_PARAM:
         accept = _FORMAT_PARAM[fmt_param]
+    # pyoxigraph results must be used and dropped on the thread that made them: query and
+    # serialise in one worker call.
+    return await run_in_threadpool(answer, request.app.state.store, text, accept)
+
+
+def answer(store: Store, text: str, accept: str) -> Response:
+    """Run ``text`` and serialise the result in the best format for ``accept``."""
+    try:
+        result = store.query(text)
+    except QuerySyntaxError as exc:
+        return _error(400, "malformed query", str(exc))
     if is_tabular(result):
         media = pick_media_type(accept, RESULT_MEDIA_TYPES, "application/sparql-results+json")
         if media is None:
-            return _error(406, "not acceptable", "results are offered as " + ", ".join(RESULT_MEDIA_TYPES))
-        fmt = RESULT_MEDIA_TYPES[media]
+            return _error(
+                406, "not acceptable", "results are offered as " + ", ".join(RESULT_MEDIA_TYPES)
+            )
+        fmt: QueryResultsFormat | RdfFormat = RESULT_MEDIA_TYPES[media]
     else:
         media = pick_media_type(accept, RDF_MEDIA_TYPES, "text/turtle")
         if media is None:
-            return _error(406, "not acceptable", "graphs are offered as " + ", ".join(RDF_MEDIA_TYPES))
+            return _error(
+                406, "not acceptable", "graphs are offered as " + ", ".join(RDF_MEDIA_TYPES)
+            )
         fmt = RDF_MEDIA_TYPES[media]
-    body = await run_in_threadpool(serialize_result, result, fmt)
+    body = serialize_result(result, fmt)
+    del result
     charset = "" if media.endswith("json") else "; charset=utf-8"
     return Response(body, media_type=media + charset)

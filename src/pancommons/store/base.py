@@ -11,7 +11,7 @@ import os
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, BinaryIO, TypeAlias
 
@@ -231,10 +231,10 @@ class Store(ABC):
             raise
 
     def _drop_quietly(self, graph: str) -> None:
-        try:
+        # The original error matters more; a stale staging graph is harmless (it is hidden and
+        # the embedded store drops leftovers when it is next opened for writing).
+        with suppress(StoreError):
             self.drop_graph(graph)
-        except StoreError:
-            pass  # the original error matters more; a stale staging graph is harmless
 
     def replace_graph(
         self,
@@ -247,12 +247,16 @@ class Store(ABC):
     ) -> None:
         """Replace the content of ``graph`` with ``sources``, atomically: readers see the old
         graph until the new one is complete; if anything fails the old graph is unchanged."""
-        items = [sources] if isinstance(sources, str | bytes | os.PathLike) or hasattr(
-            sources, "read"
-        ) else list(sources)  # type: ignore[arg-type]
+        items = (
+            [sources]
+            if isinstance(sources, str | bytes | os.PathLike) or hasattr(sources, "read")
+            else list(sources)
+        )  # type: ignore[arg-type]
         with self.staging(graph) as stage:
             for item in items:
-                self.bulk_load(item, graph=stage, format=format, base_iri=base_iri, progress=progress)
+                self.bulk_load(
+                    item, graph=stage, format=format, base_iri=base_iri, progress=progress
+                )
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store (files, connections)."""

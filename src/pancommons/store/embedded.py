@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
@@ -92,7 +93,9 @@ class EmbeddedStore(Store):
         if graph is not None:
             sparql = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
             return sum(int(row["n"].value) for row in self._store.query(sparql))
-        per_graph = self._store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        per_graph = self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
         return sum(int(row["n"].value) for row in per_graph if not is_staging(row["g"].value))
 
     # --- writing -------------------------------------------------------------------------------
@@ -163,11 +166,12 @@ class EmbeddedStore(Store):
         return _Tracked(self, super().staging(graph))
 
     def close(self) -> None:
-        if not self.read_only:
-            try:
-                self._store.flush()
-            except OSError:
-                pass  # nothing to flush is fine; data is already durable
+        """Flush and release the directory (its lock) so another process can open it."""
+        store = self.__dict__.pop("_store", None)
+        if store is not None and not self.read_only:
+            with suppress(OSError):  # committed transactions are durable even without a flush
+                store.flush()
+        del store
 
 
 class _Tracked:

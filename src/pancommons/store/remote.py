@@ -190,9 +190,13 @@ class RemoteStore(Store):
 
     def count(self, graph: str | None = None) -> int:
         if graph is not None:
-            rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            rows = self._select(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            )
             return sum(int(r["n"]) for r in rows)
-        rows = self._select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        rows = self._select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
         return sum(int(r["n"]) for r in rows if _ours(r["g"]))
 
     # --- writing -------------------------------------------------------------------------------
