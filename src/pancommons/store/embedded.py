@@ -18,6 +18,7 @@ from pancommons.store.base import (
     RdfSyntaxError,
     Store,
     StoreError,
+    guess_format,
     is_staging,
     open_source,
 )
@@ -142,6 +143,20 @@ class EmbeddedStore(Store):
         progress: Progress | None = None,
     ) -> None:
         self._writable()
+        if isinstance(source, str | os.PathLike) and progress is None and Path(source).is_file():
+            # Oxigraph reads the file itself: faster than through a Python file object.
+            try:
+                self._store.bulk_load(
+                    path=str(source),
+                    format=format or guess_format(source),
+                    base_iri=base_iri,
+                    to_graph=NamedNode(graph),
+                )
+            except SyntaxError as exc:
+                raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"{_name(source)}: bulk load failed: {exc}") from exc
+            return
         with open_source(source, format, progress) as (data, fmt):
             try:
                 self._store.bulk_load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
@@ -159,8 +174,24 @@ class EmbeddedStore(Store):
 
     def _swap(self, staging: str, graph: str) -> None:
         # One SPARQL Update request is one Oxigraph transaction: readers see the old graph or
-        # the new one, never a mix, and a failure leaves the old graph as it was.
-        self.update(f"MOVE SILENT GRAPH <{staging}> TO <{graph}>")
+        # the new one, never a mix, and a failure leaves the old graph as it was. Only the
+        # difference is written (a re-harvest mostly rewrites what is already there; measured:
+        # 1.7 s for 220k unchanged triples against 14 s for MOVE; an empty target
+        # is filled with ADD). The staging graph is removed
+        # afterwards, outside the transaction: it is hidden from queries, and a leftover from a
+        # crash is dropped when the store is next opened.
+        if self.count(graph) == 0:
+            self.update(f"ADD SILENT GRAPH <{staging}> TO <{graph}>")
+        else:
+            self.update(
+                f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
+                f"WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH <{staging}> {{ ?s ?p ?o }} }} }} ;\n"
+                f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
+                f"WHERE {{ GRAPH <{staging}> {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} }}"
+            )
+        self.drop_graph(staging)
 
     def staging(self, graph: str):  # type: ignore[no-untyped-def]
         return _Tracked(self, super().staging(graph))
