@@ -267,3 +267,37 @@ def test_unreachable_remote_store_is_a_store_error() -> None:
     remote = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
     with pytest.raises(StoreError, match="did not answer"):
         remote.query("ASK {}")
+
+
+def test_embedded_staging_is_hidden_from_the_union_while_it_fills(tmp_path: Path) -> None:
+    from pancommons.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "s")
+    ask = 'ASK { ?s <http://purl.org/dc/terms/title> "first dataset"@en }'
+    with store.staging(G1) as stage:
+        store.load(TTL, graph=stage, format=RdfFormat.TURTLE)
+        assert bool(store.query(ask)) is False
+    assert bool(store.query(ask)) is True
+    store.close()
+
+
+def test_embedded_drops_staging_left_by_a_dead_process(tmp_path: Path) -> None:
+    """A harvest killed mid-load leaves a staging graph; the next writer removes it."""
+    import pyoxigraph
+
+    from pancommons.store.base import STAGING_MARKER
+    from pancommons.store.embedded import EmbeddedStore
+
+    raw = pyoxigraph.Store(str(tmp_path / "s"))
+    stale = pyoxigraph.NamedNode(G1 + STAGING_MARKER + "dead")
+    raw.add(
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode(EX + "a"), pyoxigraph.NamedNode(EX + "p"), Literal("x"), stale
+        )
+    )
+    raw.flush()
+    del raw
+    store = EmbeddedStore(tmp_path / "s")
+    assert list(store._store.named_graphs()) == []
+    assert store.count() == 0
+    store.close()
