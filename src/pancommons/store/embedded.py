@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
@@ -124,14 +125,9 @@ class EmbeddedStore(Store):
         progress: Progress | None = None,
     ) -> None:
         self._writable()
-        with open_source(source, format, progress) as (data, fmt):
-            try:
-                # Store.load runs in one transaction: a parse error keeps nothing.
-                self._store.load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
-            except SyntaxError as exc:
-                raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
-            except (OSError, ValueError) as exc:
-                raise StoreError(f"{_name(source)}: load failed: {exc}") from exc
+        with open_source(source, format, progress) as (data, fmt), _translated(source, "load"):
+            # Store.load runs in one transaction: a parse error keeps nothing.
+            self._store.load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
 
     def bulk_load(
         self,
@@ -145,25 +141,14 @@ class EmbeddedStore(Store):
         self._writable()
         if isinstance(source, str | os.PathLike) and progress is None and Path(source).is_file():
             # Oxigraph reads the file itself: faster than through a Python file object.
-            try:
+            fmt = format or guess_format(source)
+            with _translated(source, "bulk load"):
                 self._store.bulk_load(
-                    path=str(source),
-                    format=format or guess_format(source),
-                    base_iri=base_iri,
-                    to_graph=NamedNode(graph),
+                    path=str(source), format=fmt, base_iri=base_iri, to_graph=NamedNode(graph)
                 )
-            except SyntaxError as exc:
-                raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
-            except (OSError, ValueError) as exc:
-                raise StoreError(f"{_name(source)}: bulk load failed: {exc}") from exc
             return
-        with open_source(source, format, progress) as (data, fmt):
-            try:
-                self._store.bulk_load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
-            except SyntaxError as exc:
-                raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
-            except (OSError, ValueError) as exc:
-                raise StoreError(f"{_name(source)}: bulk load failed: {exc}") from exc
+        with open_source(source, format, progress) as (data, fmt), _translated(source, "bulk load"):
+            self._store.bulk_load(data, fmt, base_iri=base_iri, to_graph=NamedNode(graph))
 
     def drop_graph(self, graph: str) -> None:
         self._writable()
@@ -225,6 +210,17 @@ class _Tracked:
         finally:
             with self._store._lock:
                 self._store._staging.discard(self._stage or "")
+
+
+@contextmanager
+def _translated(source: RdfSource, what: str) -> Iterator[None]:
+    """pyoxigraph's exceptions as ours, naming the input."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise RdfSyntaxError(f"{_name(source)}: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{_name(source)}: {what} failed: {exc}") from exc
 
 
 def _name(source: RdfSource) -> str:
