@@ -37,6 +37,7 @@ PANET = [
     )
 ]
 FACILITIES = ["02550n020", "01xtjs520", "03eh3y714", "01js2sh04", "05etxs293", "01wv9cn34"]
+FORMS = ["powder", "crystal", "solution", "thin film"]
 BASE = "https://w3id.org/pan-commons"
 
 
@@ -64,7 +65,8 @@ def generate(n: int, path: Path, seed: int = 42) -> int:
                 f"{ds} {RDF_TYPE} <{DCAT}Dataset>",
                 f'{ds} <{D}identifier> "10.99999/BENCH-{i}"',
                 f'{ds} <{D}title> "Synthetic PaN dataset {i} measured at beamline {inst[-6:-1]}"',
-                f'{ds} <{D}description> "Raw data of proposal MX-{rng.randrange(9999)}: sample {rng.randrange(500)}, {rng.choice(["powder", "crystal", "solution", "thin film"])}."',
+                f'{ds} <{D}description> "Raw data of proposal MX-{rng.randrange(9999)}: '
+                f'sample {rng.randrange(500)}, {rng.choice(FORMS)}."',
                 f'{ds} <{D}issued> "{year}-{rng.randrange(1, 13):02d}-01"^^<{XSD}date>',
                 f'{ds} <{D}available> "{year + 3}-01-01"^^<{XSD}date>',
                 f"{ds} <{D}publisher> <https://ror.org/{fac}>",
@@ -78,11 +80,13 @@ def generate(n: int, path: Path, seed: int = 42) -> int:
                 f"{ds} <{PROV}wasGeneratedBy> {exp}",
                 f"{dist} {RDF_TYPE} <{DCAT}Distribution>",
                 f"{dist} <{DCAT}accessURL> <https://data.example.org/files/{i}>",
-                f'{dist} <{DCAT}byteSize> "{rng.randrange(10**6, 10**11)}"^^<{XSD}nonNegativeInteger>',
+                f'{dist} <{DCAT}byteSize> "{rng.randrange(10**6, 10**11)}"'
+                f"^^<{XSD}nonNegativeInteger>",
                 f"{dist} <{DCAT}mediaType> <https://www.iana.org/assignments/media-types/application/x-hdf5>",
                 f"{exp} {RDF_TYPE} <{PAN}Experiment>",
                 f"{exp} <{PROV}used> {inst}",
-                f'{exp} <{PROV}startedAtTime> "{year}-03-0{rng.randrange(1, 9)}T08:00:00Z"^^<{XSD}dateTime>',
+                f'{exp} <{PROV}startedAtTime> "{year}-03-0{rng.randrange(1, 9)}T08:00:00Z"'
+                f"^^<{XSD}dateTime>",
             ]
             out.write(" .\n".join(lines) + " .\n")
             count += len(lines)
