@@ -15,26 +15,16 @@ import pancommons
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _pip(*args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", *args], check=True, capture_output=True, timeout=300
+    )
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    _pip("wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT))
     (found,) = out.glob("pancommons-*.whl")
     return found
 
@@ -59,22 +49,7 @@ def test_wheel_contains_package_data(wheel: Path) -> None:
 
 def test_installed_wheel_finds_its_data(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(target),
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    _pip("install", "--no-deps", "-q", "--target", str(target), str(wheel))
     code = (
         "from pancommons.resources import resource_dir; from pancommons.queries import named_queries;"
         "from pancommons.demo import demo_sources;"

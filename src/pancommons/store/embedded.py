@@ -165,7 +165,7 @@ class EmbeddedStore(Store):
         # is filled with ADD). The staging graph is removed
         # afterwards, outside the transaction: it is hidden from queries, and a leftover from a
         # crash is dropped when the store is next opened.
-        if self.count(graph) == 0:
+        if not self._nonempty(NamedNode(graph)):
             self.update(f"ADD SILENT GRAPH <{staging}> TO <{graph}>")
         else:
             self.update(
