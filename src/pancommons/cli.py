@@ -8,7 +8,9 @@ Exit codes (also in docs/cli.md):
 2   usage error (unknown command or option, missing argument)
 3   store error (cannot open or reach the store, write refused, server error)
 4   SPARQL syntax error in a query or update
-5   input error (a file that does not exist or does not parse as RDF, unknown named query)
+5   input error (a file that does not exist or does not parse as RDF, unknown named query,
+    a source TOML that is missing or wrong)
+6   a harvest failed (source unreachable or broken); its previous graph is kept
 ==  =============================================================================
 """
 
@@ -385,3 +387,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _register() -> None:
+    from pancommons.cli_harvest import harvest_cmd
+
+    cli.add_command(harvest_cmd)
+
+
+_register()

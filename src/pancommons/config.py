@@ -38,6 +38,10 @@ class Settings:
     store_timeout: float = 300.0
     """Remote store only: seconds to wait for an answer from the SPARQL server."""
 
+    state: str = "./data/state"
+    """Directory for harvest checkpoints (``--resume``), the records mapped so far and the
+    quarantine of the run in progress. Nothing here is needed once a run has completed."""
+
     base: str = "https://w3id.org/pan-commons"
     """Base IRI of minted IRIs (``{base}/id/...``) and named graphs (``{base}/graph/...``)."""
 

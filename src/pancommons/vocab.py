@@ -249,6 +249,7 @@ KINDS = frozenset(
         "parameter",
         "record",
         "catalog",
+        "harvest",
     }
 )
 

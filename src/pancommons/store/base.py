@@ -258,6 +258,40 @@ class Store(ABC):
                     item, graph=stage, format=format, base_iri=base_iri, progress=progress
                 )
 
+    def merge_subjects(
+        self,
+        source: RdfSource,
+        *,
+        graph: str,
+        format: RdfFormat | None = None,
+        base_iri: str | None = None,
+    ) -> int:
+        """Merge ``source`` into ``graph``, atomically: every IRI subject of ``source`` loses
+        what ``graph`` said of it and gets what ``source`` says. An incremental harvest brings
+        the changed records; this replaces exactly their descriptions. Returns the number of
+        subjects replaced."""
+        from pyoxigraph import NamedNode, parse
+
+        lines: list[str] = []
+        subjects: set[str] = set()
+        with open_source(source, format) as (data, fmt):
+            try:
+                for t in parse(data, fmt, base_iri=base_iri):
+                    lines.append(f"{t.subject} {t.predicate} {t.object} .")
+                    if isinstance(t.subject, NamedNode):
+                        subjects.add(str(t.subject))
+            except SyntaxError as exc:
+                raise RdfSyntaxError(f"{source!s:.200}: {exc}") from exc
+        if not lines:
+            return 0
+        values = " ".join(sorted(subjects))
+        self.update(
+            f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+            f"GRAPH <{graph}> {{ ?s ?p ?o }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines) + "\n} }"
+        )
+        return len(subjects)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store (files, connections)."""
 

@@ -1,0 +1,1 @@
+"""Harvesting: sources (one TOML each), catalogue clients, mappings to RDF, the run itself."""

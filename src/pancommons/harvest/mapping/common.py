@@ -1,0 +1,223 @@
+"""What every catalogue mapping shares: identity of nodes, dates, licences, access rights."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pancommons import vocab
+from pancommons.harvest.mapping import terms as T
+from pancommons.harvest.mapping.nt import XSD, Triples, iri, literal
+from pancommons.vocab import InvalidIdentifier
+
+
+class MappingError(ValueError):
+    """A record cannot be mapped; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is harvesting what: the source name (for minted IRIs) and its facility."""
+
+    source: str
+    base: str = vocab.DEFAULT_BASE
+    facility_name: str | None = None
+    facility_ror: str | None = None
+
+    @property
+    def facility(self) -> str | None:
+        """The facility node: its ROR IRI, or a minted IRI from its name."""
+        if self.facility_ror:
+            return vocab.ror_iri(self.facility_ror)
+        if self.facility_name:
+            return self.mint("facility", self.facility_name)
+        return None
+
+    def mint(self, kind: str, local_id: str) -> str:
+        return vocab.mint(kind, self.source, local_id, self.base)
+
+    def node(self, kind: str, raw: object) -> str:
+        """The IRI of a thing with identifier ``raw``: its PID IRI (DOI, Handle, ORCID, ROR)
+        when ``raw`` is one, else minted ``{base}/id/{kind}/{source}/{raw}``."""
+        text = _text(raw)
+        if not text:
+            raise MappingError(f"{kind}: empty identifier")
+        return pid_iri(text) or self.mint(kind, text)
+
+    def facility_node(self, t: Triples) -> str | None:
+        """Write the facility (once per record is fine: duplicates vanish in the store)."""
+        fac = self.facility
+        if fac is None:
+            return None
+        node = iri(fac)
+        t.type(node, T.FACILITY, T.ORGANIZATION)
+        t.text(node, T.NAME, self.facility_name)
+        return node
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+@lru_cache(maxsize=65536)
+def pid_iri(raw: str) -> str | None:
+    """DOI or Handle IRI for ``raw`` (cached: the same PIDs recur across records)."""
+    if raw.startswith(("10.", "doi:", "https://doi.org/", "http://doi.org/", "http://dx.doi")):
+        try:
+            return vocab.doi_iri(raw)
+        except InvalidIdentifier:
+            return None
+    if raw.startswith(("https://orcid.org/", "https://ror.org/")):
+        return vocab.pid_iri(raw)
+    try:
+        return vocab.handle_iri(raw)
+    except InvalidIdentifier:
+        return None
+
+
+def doi_or_none(raw: object) -> str | None:
+    """The DOI IRI of ``raw``, None when it is missing, blank (ESRF sends ``" "``) or not a DOI."""
+    text = _text(raw)
+    if not text:
+        return None
+    try:
+        return vocab.doi_iri(text)
+    except InvalidIdentifier:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def orcid_or_none(raw: str) -> str | None:
+    try:
+        return vocab.orcid_iri(raw)
+    except InvalidIdentifier:
+        return None
+
+
+def ror_or_none(raw: object) -> str | None:
+    text = _text(raw)
+    if not text:
+        return None
+    try:
+        return vocab.ror_iri(text)
+    except InvalidIdentifier:
+        return None
+
+
+def technique_iri(*candidates: object) -> str | None:
+    """The PaNET IRI among the candidates (``panetId``, ``pid``: purl or short form)."""
+    for c in candidates:
+        text = _text(c)
+        if "PaNET" in text or "panet" in text:
+            try:
+                return vocab.panet_iri(text.rsplit("/", 1)[-1] if "/" in text else text)
+            except InvalidIdentifier:
+                continue
+    return None
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def date_term(value: object) -> str | None:
+    """An xsd:dateTime, xsd:date or xsd:gYear literal, or None when absent.
+
+    Raises MappingError for a value that is not an ISO 8601 date: a catalogue that sends
+    garbage in a date field should hear about it (quarantine), not get a wrong date.
+    """
+    text = _text(value)
+    if not text:
+        return None
+    if _DATETIME.match(text):
+        text = text.replace(" ", "T", 1)
+        if len(text) == 16 or (len(text) > 16 and text[16] in "Z+-"):
+            text = text[:16] + ":00" + text[16:]  # hh:mm → hh:mm:ss
+        if text[-5] in "+-" and text[-3] != ":":
+            text = text[:-2] + ":" + text[-2:]  # +0100 → +01:00
+        return literal(text, XSD + "dateTime")
+    if _DATE.match(text):
+        return literal(text, XSD + "date")
+    if _YEAR.match(text):
+        return literal(text, XSD + "gYear")
+    raise MappingError(f"not an ISO 8601 date: {text!r}")
+
+
+def add_date(t: Triples, s: str, p: str, value: object) -> None:
+    term = date_term(value)
+    if term:
+        t.add(s, p, term)
+
+
+# --- licences and access -------------------------------------------------------------------------
+
+# SPDX ids seen in PaN catalogues, by lower-case id; URLs of the Creative Commons deeds too.
+_SPDX_IDS = (
+    "CC0-1.0 CC-BY-4.0 CC-BY-3.0 CC-BY-SA-4.0 CC-BY-NC-4.0 CC-BY-NC-SA-4.0 CC-BY-ND-4.0 "
+    "CC-BY-NC-ND-4.0 CC-PDDC ODbL-1.0 ODC-By-1.0 PDDL-1.0 MIT Apache-2.0 BSD-3-Clause "
+    "BSD-2-Clause GPL-3.0-or-later GPL-3.0-only LGPL-3.0-or-later etalab-2.0"
+)
+_SPDX = {x.lower(): x for x in _SPDX_IDS.split()}
+_CC_URL = re.compile(
+    r"^https?://creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.IGNORECASE
+)
+
+
+def license_iri(value: object) -> str | None:
+    """``https://spdx.org/licenses/{id}`` for an SPDX id, a spdx.org URL or a CC deed URL."""
+    text = _text(value)
+    if not text:
+        return None
+    key = text.lower().removeprefix("https://spdx.org/licenses/").removesuffix(".html")
+    key = key.replace(" ", "-")
+    if key in _SPDX:
+        return f"https://spdx.org/licenses/{_SPDX[key]}"
+    m = _CC_URL.match(text)
+    if m:
+        kind, name, version = m.group(1).lower(), m.group(2).lower(), m.group(3)
+        spdx = "CC0-1.0" if kind == "publicdomain" and name == "zero" else f"CC-{name}-{version}"
+        if spdx.lower() in _SPDX:
+            return f"https://spdx.org/licenses/{_SPDX[spdx.lower()]}"
+    return None
+
+
+def add_license(t: Triples, s: str, value: object) -> None:
+    """dct:license as an SPDX IRI; text that is no licence we know is kept as dct:rights."""
+    lic = license_iri(value)
+    if lic:
+        t.link(s, T.LICENSE, lic)
+    else:
+        t.text(s, T.RIGHTS, value)
+
+
+def access_rights(is_public: object) -> str | None:
+    if is_public is True:
+        return T.ACCESS_PUBLIC
+    if is_public is False:
+        return T.ACCESS_NON_PUBLIC
+    return None
+
+
+def add_size(t: Triples, s: str, value: object) -> None:
+    """dcat:byteSize for a non-negative integer size (0 is common and means 'unknown' in PaNOSC
+    responses, so it is left out)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        t.add(s, T.BYTE_SIZE, literal(str(value), XSD + "nonNegativeInteger"))
+
+
+def parameter_iri(ctx: Context, owner: str, name: str, seen: set[str]) -> str:
+    """``{base}/id/parameter/{source}/{owner}/{name}``, numbered when a name repeats: IRIs, not
+    blank nodes, so that a re-harvest of unchanged records writes nothing."""
+    key = name
+    n = 1
+    while key in seen:
+        n += 1
+        key = f"{name}#{n}"
+    seen.add(key)
+    return iri(ctx.mint("parameter", f"{owner}/{key}"))

@@ -1,0 +1,67 @@
+"""Golden mapping tests: map a snapshot with the real source code, compare by isomorphism."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from pancommons.harvest.config import parse_source
+from pancommons.harvest.mapping.common import Context
+from pancommons.harvest.sources import source_class
+from pancommons.harvest.validate import validate
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+SNAPSHOTS = REPO / "harvesters" / "snapshots"
+
+
+def map_snapshot(
+    fmt: str, snapshot: str, *, source: str, facility: dict[str, str] | None = None
+) -> tuple[Graph, list[tuple[str, str]]]:
+    """Every record of ``harvesters/snapshots/{snapshot}`` through validation and mapping of
+    kind ``fmt``: (graph, [(record key, reason) for refused records])."""
+    config = parse_source(
+        {
+            "name": source,
+            "kind": "files",
+            "format": fmt,
+            "url": str(SNAPSHOTS / snapshot),
+            "facility": facility or {},
+        }
+    )
+    src = source_class("files")(config)
+    ctx = Context(source, facility_name=config.facility_name, facility_ror=config.facility_ror)
+    lines: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for page in src.pages(None, None):
+        for record in page.records:
+            try:
+                validate(src.schema_name(page.collection), record)
+                lines.extend(src.map(ctx, page.collection, record).lines)
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                refused.append((str(src.record_key(page.collection, record)), str(exc)))
+    g = Graph()
+    g.parse(data="".join(lines), format="nt")
+    return g, refused
+
+
+def assert_golden(graph: Graph, name: str) -> None:
+    """``graph`` is isomorphic to ``tests/data/{name}.ttl``. With PANCOMMONS_REGOLD=1 the file
+    is (re)written instead: review the diff before committing it."""
+    path = DATA / f"{name}.ttl"
+    if os.environ.get("PANCOMMONS_REGOLD") == "1":
+        graph.serialize(path, format="turtle")
+    expected = Graph().parse(path, format="turtle")
+    if not isomorphic(graph, expected):
+        _, only_got, only_expected = graph_diff(to_isomorphic(graph), to_isomorphic(expected))
+        got = sorted(only_got.serialize(format="nt").splitlines())[:20]
+        exp = sorted(only_expected.serialize(format="nt").splitlines())[:20]
+        raise AssertionError(
+            f"mapping differs from {path.name}:\n  only in output:\n    "
+            + "\n    ".join(got)
+            + "\n  only in golden file:\n    "
+            + "\n    ".join(exp)
+        )
