@@ -26,7 +26,7 @@ from pancommons.harvest.prov import RunRecord, record_run
 from pancommons.harvest.sources import Source, open_source
 from pancommons.harvest.state import Checkpoint, RunState
 from pancommons.harvest.validate import validate
-from pancommons.store.base import Store, StoreError
+from pancommons.store.base import REPLACES, Store, StoreError
 
 log = logging.getLogger("pancommons.harvest")
 
@@ -186,6 +186,7 @@ def _pages(
 ) -> None:
     import json
 
+    merge = cp.since is not None
     with open(state.nt_path, "ab") as nt, open(state.quarantine_path, "ab") as qf:
         for page in src.pages(cp.cursor, cp.since):
             schema = src.schema_name(page.collection)
@@ -195,7 +196,10 @@ def _pages(
                 cp.seen += 1
                 try:
                     validate(schema, record)
-                    out += "".join(src.map(ctx, page.collection, record).lines).encode("utf-8")
+                    mapped = src.map(ctx, page.collection, record)
+                    out += "".join(mapped.lines).encode("utf-8")
+                    if merge:
+                        out += "".join(f"{s} {_REPLACES} .\n" for s in mapped.owned).encode()
                     cp.mapped += 1
                 except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
                     cp.quarantined += 1
@@ -237,6 +241,9 @@ def _pages(
                         page.collection,
                     )
                 )
+
+
+_REPLACES = f"<{REPLACES}> <urn:x-pancommons:all>"
 
 
 def _reason(exc: Exception) -> str:

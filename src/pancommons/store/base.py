@@ -31,6 +31,9 @@ Progress: TypeAlias = Callable[[int], None]
 """Called with the number of bytes read since the last call (for progress bars)."""
 
 
+REPLACES = "urn:x-pancommons:replaces"
+"""Marks, in the input of ``merge_subjects``, a subject whose description is replaced."""
+
 STAGING_MARKER = "#pancommons-staging-"
 """Staging graphs are ``{graph}#pancommons-staging-{uuid}``; they are not listed, not counted and
 (embedded store) not part of the union default graph."""
@@ -266,23 +269,29 @@ class Store(ABC):
         format: RdfFormat | None = None,
         base_iri: str | None = None,
     ) -> int:
-        """Merge ``source`` into ``graph``, atomically: every IRI subject of ``source`` loses
-        what ``graph`` said of it and gets what ``source`` says. An incremental harvest brings
-        the changed records; this replaces exactly their descriptions. Returns the number of
-        subjects replaced."""
+        """Merge ``source`` into ``graph``, atomically: the subjects it describes lose what
+        ``graph`` said of them and get what ``source`` says. An incremental harvest brings the
+        changed records; this replaces exactly their descriptions. Which subjects: those
+        marked ``<s> <urn:x-pancommons:replaces> <urn:x-pancommons:all>`` in ``source`` (the
+        marks are not stored) or, with no marks, every IRI subject. Returns how many."""
         from pyoxigraph import NamedNode, parse
 
         lines: list[str] = []
         subjects: set[str] = set()
+        marked: set[str] = set()
         with open_source(source, format) as (data, fmt):
             try:
                 for t in parse(data, fmt, base_iri=base_iri):
+                    if t.predicate.value == REPLACES:
+                        marked.add(str(t.subject))
+                        continue
                     lines.append(f"{t.subject} {t.predicate} {t.object} .")
                     if isinstance(t.subject, NamedNode):
                         subjects.add(str(t.subject))
             except SyntaxError as exc:
                 raise RdfSyntaxError(f"{source!s:.200}: {exc}") from exc
-        if not lines:
+        subjects = marked or subjects
+        if not lines and not subjects:
             return 0
         values = " ".join(sorted(subjects))
         self.update(

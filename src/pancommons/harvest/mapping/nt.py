@@ -57,12 +57,19 @@ def number(value: int | float) -> str:
 
 
 class Triples:
-    """A buffer of N-Triples lines about one record."""
+    """A buffer of N-Triples lines about one record.
 
-    __slots__ = ("lines",)
+    ``owned`` lists the nodes (as written terms) whose whole description comes from this
+    record: the record's own node and the nodes minted for its parts. An incremental harvest
+    replaces what the graph says of them; of other nodes it mentions (a document's datasets, an
+    included instrument) it only adds triples. Empty: every subject counts as owned.
+    """
+
+    __slots__ = ("lines", "owned")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.owned: list[str] = []
 
     def add(self, s: str, p: str, o: str) -> None:
         """Append a triple of already written terms (``iri()``/``literal()`` output)."""

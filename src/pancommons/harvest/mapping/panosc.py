@@ -37,7 +37,7 @@ def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples
     elif collection == "Documents":
         document(ctx, t, record)
     elif collection == "Instruments":
-        instrument(ctx, t, record)
+        t.owned.append(instrument(ctx, t, record))
     else:
         raise MappingError(f"unknown PaNOSC collection {collection!r}")
     return t
@@ -50,9 +50,11 @@ def _pid(record: dict[str, Any], what: str) -> str:
     return str(pid).strip()
 
 
-def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
+def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True) -> str:
+    """A dataset; ``primary`` when the record is the dataset itself (not a document's copy)."""
     pid = _pid(rec, "Dataset")
     node = iri(ctx.node("dataset", pid))
+    owned = len(t.lines)
     t.type(node, T.DATASET)
     t.add(node, T.IDENTIFIER, literal(pid))
     t.text(node, T.TITLE, rec.get("title"))
@@ -101,10 +103,17 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         docs = [*docs, rec["document"]]
     for doc in docs:
         if isinstance(doc, dict) and doc.get("pid"):
-            _link_document(ctx, t, node, exp, document(ctx, t, doc), doc)
+            _link_document(ctx, t, node, exp, document(ctx, t, doc, primary=False), doc)
     if not docs and rec.get("documentId"):
         # Only the key: we do not know whether it is a proposal or a publication.
         t.add(node, T.RELATION, iri(_document_iri(ctx, {"pid": rec["documentId"]})))
+    if primary:
+        # The dataset's own parts: its experiment, parameters and files (minted from its pid).
+        parts = tuple(f"<{ctx.base}/id/{k}/" for k in ("experiment", "parameter", "distribution"))
+        t.owned.append(node)
+        t.owned.extend(
+            {line.split(" ", 1)[0] for line in t.lines[owned:] if line.startswith(parts)}
+        )
     return node
 
 
@@ -135,9 +144,11 @@ def _document_iri(ctx: Context, doc: dict[str, Any]) -> str:
     return ctx.node(kind, _pid(doc, "Document"))
 
 
-def document(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
+def document(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True) -> str:
+    """A document; ``primary`` when the record is the document itself (not a dataset's copy)."""
     pid = _pid(rec, "Document")
     node = iri(_document_iri(ctx, rec))
+    own = t.owned.append if primary else _ignore
     t.add(node, T.IDENTIFIER, literal(pid))
     doi = str(rec.get("doi") or "").strip()
     if doi and doi != pid:
@@ -148,9 +159,11 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         t.text(node, T.KEYWORD, kw)
     add_license(t, node, rec.get("license"))
     add_date(t, node, T.AVAILABLE, rec.get("releaseDate"))
+    own(node)
     if _is_proposal(rec):
         t.type(node, T.PROPOSAL)
         series = iri(ctx.mint("series", pid))
+        own(series)
         t.type(series, T.SERIES)
         t.text(series, T.TITLE, rec.get("title"))
         t.add(series, T.P_PROPOSAL, node)
@@ -158,6 +171,7 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         add_license(t, series, rec.get("license"))
         if rec.get("startDate") or rec.get("endDate"):
             session = iri(ctx.mint("experiment", f"proposal/{pid}"))
+            own(session)
             t.type(session, T.EXPERIMENT)
             t.add(session, T.P_PROPOSAL, node)
             add_date(t, session, T.STARTED, rec.get("startDate"))
@@ -174,13 +188,19 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     seen: set[str] = set()
     for p in rec.get("parameters") or ():
         if isinstance(p, dict) and p.get("name"):
-            t.add(node, T.P_PARAMETER, _parameter(ctx, t, p, f"document/{pid}", seen))
+            param = _parameter(ctx, t, p, f"document/{pid}", seen)
+            own(param)
+            t.add(node, T.P_PARAMETER, param)
     for ds in rec.get("datasets") or ():
         if isinstance(ds, dict) and ds.get("pid"):
-            ds_node = dataset(ctx, t, ds)
+            ds_node = dataset(ctx, t, ds, primary=False)
             exp = iri(ctx.mint("experiment", str(ds["pid"]).strip()))
             _link_document(ctx, t, ds_node, exp, node, rec)
     return node
+
+
+def _ignore(_: str) -> None:
+    pass
 
 
 def _member(ctx: Context, t: Triples, doc: str, m: dict[str, Any]) -> None:
