@@ -377,6 +377,15 @@ def _serve(
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
+def _register() -> None:
+    from pancommons.cli_harvest import harvest_cmd
+
+    cli.add_command(harvest_cmd)
+
+
+_register()
+
+
 def main() -> None:
     """Entry point: click handles usage errors (exit 2); anything unexpected is one line, exit 1."""
     try:
@@ -387,12 +396,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _register() -> None:
-    from pancommons.cli_harvest import harvest_cmd
-
-    cli.add_command(harvest_cmd)
-
-
-_register()
