@@ -301,3 +301,101 @@ def test_embedded_drops_staging_left_by_a_dead_process(tmp_path: Path) -> None:
     assert list(store._store.named_graphs()) == []
     assert store.count() == 0
     store.close()
+
+
+def test_embedded_replace_into_an_empty_graph_fails_cleanly(tmp_path: Path) -> None:
+    """The in-place bulk load into a new graph: a broken input leaves no graph behind."""
+    from pancommons.store.embedded import EmbeddedStore
+
+    good = tmp_path / "good.nt"
+    good.write_text("".join(f'<{EX}n{i}> <{EX}p> "{i}" .\n' for i in range(100)))
+    bad = tmp_path / "bad.ttl"
+    bad.write_bytes(BROKEN_TTL)
+    with EmbeddedStore(tmp_path / "s") as store:
+        with pytest.raises(RdfSyntaxError):
+            store.replace_graph([good, bad], graph=G1)
+        assert store.count(G1) == 0 and store.graphs() == []
+        store.replace_graph(good, graph=G1)
+        assert store.count(G1) == 100
+
+
+def test_embedded_rolls_back_a_load_interrupted_by_death(tmp_path: Path) -> None:
+    """A process killed while bulk-loading a new graph leaves a journal entry; the next writer
+    empties the half-loaded graph again."""
+    import pyoxigraph
+
+    from pancommons.store.embedded import _JOURNAL, _JOURNAL_LOADING, EmbeddedStore
+
+    raw = pyoxigraph.Store(str(tmp_path / "s"))
+    g = pyoxigraph.NamedNode(G1)
+    raw.add(pyoxigraph.Quad(g, _JOURNAL_LOADING, Literal("123"), _JOURNAL))
+    raw.add(
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode(EX + "a"), pyoxigraph.NamedNode(EX + "p"), Literal("half"), g
+        )
+    )
+    raw.add(
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode(EX + "b"),
+            pyoxigraph.NamedNode(EX + "p"),
+            Literal("kept"),
+            pyoxigraph.NamedNode(G2),
+        )
+    )
+    raw.flush()
+    del raw
+    with EmbeddedStore(tmp_path / "s") as store:
+        assert store.graphs() == [G2]
+        assert store.count() == 1
+
+
+def test_embedded_replace_writes_only_the_difference(tmp_path: Path) -> None:
+    from pancommons.store.embedded import EmbeddedStore
+
+    v1 = tmp_path / "v1.nt"
+    v1.write_text("".join(f'<{EX}n{i}> <{EX}p> "{i}" .\n' for i in range(1000)))
+    v2 = tmp_path / "v2.nt"
+    v2.write_text(
+        "".join(f'<{EX}n{i}> <{EX}p> "{i if i != 7 else "seven"}" .\n' for i in range(1, 1001))
+    )
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graph(v1, graph=G1)
+        updates: list[str] = []
+        real = store.update
+        store.update = lambda q: (updates.append(q), real(q))[1]  # type: ignore[method-assign]
+        store.replace_graph(v2, graph=G1)
+        values = {r["o"] for r in select(store, f"SELECT ?o {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")}
+    assert values == {str(i) for i in range(1, 1001) if i != 7} | {"seven"}
+    assert len(updates) == 1
+    # removed: n0 and the old n7; added: n1000 and the new n7 — nothing else is rewritten
+    assert updates[0].count(" .\n") == 4
+
+
+def test_embedded_replace_with_blank_nodes_takes_the_staging_path(tmp_path: Path) -> None:
+    from pancommons.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graph(b'_:x <http://e/p> "1" .\n', graph=G1, format=RdfFormat.N_TRIPLES)
+        store.replace_graph(b'_:y <http://e/p> "2" .\n', graph=G1, format=RdfFormat.N_TRIPLES)
+        assert [r["o"] for r in select(store, f"SELECT ?o {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")] == [
+            "2"
+        ]
+
+
+def test_merge_subjects_replaces_marked_descriptions(store: Store) -> None:
+    from pancommons.store.base import REPLACES
+
+    store.load(
+        f'<{EX}a> <{EX}p> "old a" .\n<{EX}b> <{EX}p> "old b" .\n<{EX}c> <{EX}q> <{EX}a> .\n'.encode(),
+        graph=G1,
+        format=RdfFormat.N_TRIPLES,
+    )
+    increment = (
+        f'<{EX}a> <{EX}p> "new a" .\n<{EX}a> <{REPLACES}> <urn:x-pancommons:all> .\n'
+        f'<{EX}b> <{EX}r> "added to b" .\n'
+    ).encode()
+    assert store.merge_subjects(increment, graph=G1, format=RdfFormat.N_TRIPLES) == 1
+    rows = select(store, f"SELECT ?s ?o {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
+    got = {(r["s"].rsplit("/", 1)[-1], r["o"].rsplit("/", 1)[-1]) for r in rows}
+    assert got == {("a", "new a"), ("b", "old b"), ("b", "added to b"), ("c", "a")}
+    assert not select(store, f"SELECT ?s {{ ?s <{REPLACES}> ?o }}")
