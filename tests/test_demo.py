@@ -59,7 +59,7 @@ def test_health(demo_server: tuple[str, Path]) -> None:
     url, _ = demo_server
     body = requests.get(url + "/health", timeout=5).json()
     assert body["status"] == "ok"
-    assert body["graphs"] >= 8  # 5 ontology graphs + 3 demo sources
+    assert body["graphs"] >= 12  # 5 ontology graphs, the meta graph, 6+ demo sources
 
 
 def test_sparql_over_demo_data_with_sparqlwrapper(demo_server: tuple[str, Path]) -> None:
@@ -90,8 +90,10 @@ def test_demo_holds_datasets_from_every_source(demo_server: tuple[str, Path]) ->
         for b in r.json()["results"]["bindings"]
     }
     assert counts["esrf-datacite"] == 2
-    assert counts["panosc-reference"] == 4
-    assert counts["scicat-seed"] >= 8
+    assert counts["demo-panosc-reference"] == 4
+    assert counts["demo-ess"] >= 9
+    assert counts["demo-scicat"] >= 8
+    assert counts["demo-icat"] >= 1
 
 
 def test_stats_while_serving(demo_server: tuple[str, Path]) -> None:

@@ -336,6 +336,7 @@ def demo(ctx: click.Context, no_serve: bool, host: str | None, port: int | None)
             build_demo(
                 store,
                 settings.base,
+                state_dir=settings.state,
                 on_loaded=lambda name, n: console.print(f"{name}: {n:,} triples"),
             )
         from pancommons.stats import compute_stats

@@ -28,13 +28,11 @@ class Context:
     @property
     def facility(self) -> str | None:
         """The facility node: its ROR IRI, or a minted IRI from its name."""
-        if self.facility_ror:
-            return vocab.ror_iri(self.facility_ror)
-        if self.facility_name:
-            return self.mint("facility", self.facility_name)
-        return None
+        return _facility_iri(self.facility_ror, self.facility_name, self.source, self.base)
 
     def mint(self, kind: str, local_id: str) -> str:
+        if _SAFE_ID.match(local_id):  # nothing to percent-encode: skip quote() (hot path)
+            return f"{_mint_prefix(kind, self.source, self.base)}{local_id}"
         return vocab.mint(kind, self.source, local_id, self.base)
 
     def node(self, kind: str, raw: object) -> str:
@@ -50,10 +48,35 @@ class Context:
         fac = self.facility
         if fac is None:
             return None
-        node = iri(fac)
-        t.type(node, T.FACILITY, T.ORGANIZATION)
-        t.text(node, T.NAME, self.facility_name)
+        node, lines = _facility_lines(fac, self.facility_name)
+        t.lines.extend(lines)
         return node
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+@lru_cache(maxsize=1024)
+def _mint_prefix(kind: str, source: str, base: str) -> str:
+    return vocab.mint(kind, source, "x", base)[:-1]
+
+
+@lru_cache(maxsize=64)
+def _facility_iri(ror: str | None, name: str | None, source: str, base: str) -> str | None:
+    if ror:
+        return vocab.ror_iri(ror)
+    if name:
+        return vocab.mint("facility", source, name, base)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _facility_lines(fac: str, name: str | None) -> tuple[str, tuple[str, ...]]:
+    t = Triples()
+    node = iri(fac)
+    t.type(node, T.FACILITY, T.ORGANIZATION)
+    t.text(node, T.NAME, name)
+    return node, tuple(t.lines)
 
 
 def _text(value: object) -> str:
