@@ -31,8 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PANET = ["PaNET01188", "PaNET01189", "PaNET01168", "PaNET01227", "PaNET01102", "PaNET01212"]
-UNITS = [("incident_wavelength", "angstrom"), ("sample_temperature", "K"),
-         ("incident_photon_energy", "keV"), ("sample_pressure", "mbar")]  # fmt: skip
+UNITS = [
+    ("incident_wavelength", "angstrom"),
+    ("sample_temperature", "K"),
+    ("incident_photon_energy", "keV"),
+    ("sample_pressure", "mbar"),
+]
 
 
 def synthetic(n: int, seed: int = 42) -> list[dict[str, object]]:
@@ -49,19 +53,34 @@ def synthetic(n: int, seed: int = 42) -> list[dict[str, object]]:
                 "size": rng.randint(1, 10**12),
                 "score": 0,
                 "documents": [
-                    {"pid": proposal, "type": "proposal", "title": f"Proposal {i // 20}",
-                     "doi": " ", "releaseDate": "2026-01-01T00:00:00.000Z", "license": "CC-BY-4.0"}
-                ],  # fmt: skip
+                    {
+                        "pid": proposal,
+                        "type": "proposal",
+                        "title": f"Proposal {i // 20}",
+                        "doi": " ",
+                        "releaseDate": "2026-01-01T00:00:00.000Z",
+                        "license": "CC-BY-4.0",
+                    }
+                ],
                 "techniques": [{"pid": rng.choice(PANET), "name": "technique"}],
-                "instrument": {"pid": f"20.500.12269/instrument-{i % 40}", "name": f"BL{i % 40}",
-                               "facility": "ESS"},  # fmt: skip
+                "instrument": {
+                    "pid": f"20.500.12269/instrument-{i % 40}",
+                    "name": f"BL{i % 40}",
+                    "facility": "ESS",
+                },
                 "samples": [{"pid": f"20.500.12269/sample-{i % 500}", "name": "powder sample"}],
                 "parameters": [
                     {"name": name, "value": round(rng.uniform(1, 300), 3), "unit": unit}
                     for name, unit in rng.sample(UNITS, 2)
                 ],
-                "files": [{"id": f"f{i}", "name": f"run_{i:06d}.nxs", "path": "/raw",
-                           "size": rng.randint(1, 10**9)}],  # fmt: skip
+                "files": [
+                    {
+                        "id": f"f{i}",
+                        "name": f"run_{i:06d}.nxs",
+                        "path": "/raw",
+                        "size": rng.randint(1, 10**9),
+                    }
+                ],
             }
         )
     return out
@@ -75,8 +94,13 @@ def _config(url: str, tmp: str):  # type: ignore[no-untyped-def]
     from pancommons.harvest.config import parse_source
 
     return parse_source(
-        {"name": "bench", "kind": "panosc", "url": url, "page_size": 1000,
-         "facility": {"name": "ESS", "ror": "https://ror.org/01wv9cn34"}}  # fmt: skip
+        {
+            "name": "bench",
+            "kind": "panosc",
+            "url": url,
+            "page_size": 1000,
+            "facility": {"name": "ESS", "ror": "https://ror.org/01wv9cn34"},
+        }
     )
 
 
@@ -113,9 +137,10 @@ def phase_map_load(n: int, tmp: Path) -> dict[str, float]:
 
 
 def phase_end_to_end(n: int, tmp: Path) -> dict[str, float]:
+    from tests.harvest.catalogue_server import Catalogue, catalogue_server
+
     from pancommons.harvest.runner import harvest
     from pancommons.store.embedded import EmbeddedStore
-    from tests.harvest.catalogue_server import Catalogue, catalogue_server
 
     cat = Catalogue("panosc", {"Datasets": synthetic(n), "Documents": [], "Instruments": []})
     with catalogue_server({"b": cat}) as (url, _), EmbeddedStore(tmp / "store") as store:
@@ -135,8 +160,12 @@ def phase_rdflib(n: int, tmp: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - start, "triples": len(g)}
 
 
-PHASES = {"map": phase_map, "map+load": phase_map_load, "end-to-end": phase_end_to_end,
-          "rdflib": phase_rdflib}  # fmt: skip
+PHASES = {
+    "map": phase_map,
+    "map+load": phase_map_load,
+    "end-to-end": phase_end_to_end,
+    "rdflib": phase_rdflib,
+}
 
 
 def main() -> None:

@@ -83,7 +83,10 @@ def reference(shared: Path) -> None:
     _write("demo-panosc-reference", "Instruments", m["Instrument"])
 
 
-PROVIDERS = {"https://scicat.ess.eu/panosc-api": "demo-ess", "https://icatplus.esrf.fr/api": "demo-esrf"}
+PROVIDERS = {
+    "https://scicat.ess.eu/panosc-api": "demo-ess",
+    "https://icatplus.esrf.fr/api": "demo-esrf",
+}
 
 
 def federated(shared: Path) -> None:
@@ -116,7 +119,13 @@ ESS_PUBLISHED_DATA_AS_DOCUMENT = {
     "summary": "SANS/Reflectometry",
     "doi": "10.17199/03dd9804-1b04-4d36-b0fb-cf66e9891e7d",
     "releaseDate": "2019",
-    "datasets": [{"pid": "20.500.12269/0a269002-83e2-4f18-bb98-36c01836d66a", "title": "SANS/Reflectometry", "isPublic": True}],
+    "datasets": [
+        {
+            "pid": "20.500.12269/0a269002-83e2-4f18-bb98-36c01836d66a",
+            "title": "SANS/Reflectometry",
+            "isPublic": True,
+        }
+    ],
     "members": [{"person": {"fullName": "Oliver Lohmann"}}],
     "provider": "https://scicat.ess.eu/panosc-api",
 }

@@ -48,12 +48,24 @@ def map_snapshot(
     return g, refused
 
 
+def _write_turtle(graph: Graph, path: Path) -> None:
+    """Turtle without rdflib's shorthand for xsd:double, which rounds to 7 digits."""
+    from rdflib import XSD, term
+
+    plain = term._PLAIN_LITERAL_TYPES  # no public switch for this
+    term._PLAIN_LITERAL_TYPES = tuple(t for t in plain if t != XSD.double)  # type: ignore[assignment]
+    try:
+        graph.serialize(path, format="turtle")
+    finally:
+        term._PLAIN_LITERAL_TYPES = plain  # type: ignore[assignment]
+
+
 def assert_golden(graph: Graph, name: str) -> None:
     """``graph`` is isomorphic to ``tests/data/{name}.ttl``. With PANCOMMONS_REGOLD=1 the file
     is (re)written instead: review the diff before committing it."""
     path = DATA / f"{name}.ttl"
     if os.environ.get("PANCOMMONS_REGOLD") == "1":
-        graph.serialize(path, format="turtle")
+        _write_turtle(graph, path)
     expected = Graph().parse(path, format="turtle")
     if not isomorphic(graph, expected):
         _, only_got, only_expected = graph_diff(to_isomorphic(graph), to_isomorphic(expected))

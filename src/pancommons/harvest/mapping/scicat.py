@@ -84,7 +84,7 @@ def _text(value: Any) -> str:
     value = _unwrap(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return ""
-    return " ".join(str(value).split())
+    return str(value).strip()
 
 
 def _key(rec: dict[str, Any], what: str, *keys: str) -> str:
@@ -139,7 +139,7 @@ class _People:
     def get(
         self, name: str, orcid: object = None, given: object = None, family: object = None
     ) -> str | None:
-        name = _text(name)
+        name = " ".join(_text(name).split())
         if name.lower() in ET_AL:
             return None
         orcid_iri = orcid_or_none(_text(orcid)) if _text(orcid) else None

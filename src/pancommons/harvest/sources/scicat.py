@@ -9,9 +9,10 @@
 
 Filters (reference/catalogues-and-mapping.md §2.1). v3 is LoopBack style (``skip``, ``limit``,
 ``order`` at the top) as the old LoopBack backend reads it; scicat-backend-next reads paging
-only from ``limits`` even on its v3 routes (``parseLimitFilters(filter.limits)``, default 10
-records from 0), so the v3 filter carries both. v4: ``where`` + ``limits``. A server that still
-ignores ``skip`` would answer the first page forever: ``fetch`` stops the run instead.
+only from ``limits`` even on its v3 routes (``parseLimitFilters(filter.limits)``; without it
+the first 10 or 100 records), so the v3 filter carries both. v4: ``where`` + ``limits``. A
+server that still ignores ``skip`` would answer the first page forever: ``fetch`` stops the run
+instead.
 """
 
 from __future__ import annotations
