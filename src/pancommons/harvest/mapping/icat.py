@@ -61,7 +61,7 @@ def unwrap(collection: str, record: dict[str, Any]) -> dict[str, Any]:
         raise MappingError(f"unknown ICAT collection {collection!r}")
     if not isinstance(record, dict) or len(record) != 1:
         raise MappingError(f"an ICAT record is one {{{collection!r}: {{…}}}} object")
-    (name, entity), = record.items()
+    ((name, entity),) = record.items()
     if name != collection:
         raise MappingError(f"a {name} record in the {collection} collection")
     if not isinstance(entity, dict):

@@ -104,7 +104,7 @@ class IcatSource(Source):
         LIMIT skip, limit``. ICAT reads the timestamp in the server's time zone."""
         if collection not in INCLUDES:
             raise ValueError(f"unknown ICAT collection {collection!r}")
-        parts = [f"SELECT o FROM {collection} o"]
+        parts = [f"SELECT o FROM {collection} o"]  # noqa: S608 - a known entity name
         if since:
             parts.append(f"WHERE o.modTime > {{ts {icat_timestamp(since)}}}")
         parts.append("ORDER BY o.id")
@@ -163,8 +163,10 @@ class IcatSource(Source):
         try:
             data = self._get(url, session, query)
         except HarvestHttpError as exc:
-            if exc.status == 403 and "session" in exc.body.lower():
-                log.info("%s: ICAT session expired; logging in again", self.config.name)
+            # ICAT answers 403 for a session that expired (code SESSION) and for
+            # INSUFFICIENT_PRIVILEGES; only the first is cured by a new session.
+            if exc.status == 403 and "INSUFFICIENT_PRIVILEGES" not in exc.body:
+                log.info("%s: ICAT session refused; logging in again", self.config.name)
                 session = self.login()
                 data = self._get(url, session, query)
             else:
