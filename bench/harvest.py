@@ -39,8 +39,26 @@ UNITS = [
 ]
 
 
+SHAPE = "rich"
+
+
 def synthetic(n: int, seed: int = 42) -> list[dict[str, object]]:
+    """``rich``: like the reference DB records with every include (~37 triples each);
+    ``lean``: like the real ESS records of the federated search (pid, title, isPublic, size,
+    creationDate, score: ~8 triples each)."""
     rng = random.Random(seed)
+    if SHAPE == "lean":
+        return [
+            {
+                "pid": f"20.500.12269/{rng.getrandbits(128):032x}",
+                "title": f"V20 data {i}",
+                "isPublic": True,
+                "size": rng.randint(0, 10**9),
+                "creationDate": f"2019-{1 + i % 12:02d}-{1 + i % 28:02d}T17:56:48.000Z",
+                "score": 0,
+            }
+            for i in range(n)
+        ]
     out = []
     for i in range(n):
         proposal = f"20.500.12269/bench-proposal-{i // 20}"
@@ -171,19 +189,22 @@ PHASES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int, nargs="?", default=10000)
+    parser.add_argument("--shape", choices=["rich", "lean"], default="rich")
     parser.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global SHAPE
+    SHAPE = args.shape
     if args.phase:
         with tempfile.TemporaryDirectory() as tmp:
             result = PHASES[args.phase](args.n, Path(tmp))
         result["rss_mib"] = _rss_mib()
         print(json.dumps(result))
         return
-    print(f"harvest benchmark: {args.n:,} synthetic PaNOSC datasets, 2 cores")
+    print(f"harvest benchmark: {args.n:,} synthetic PaNOSC datasets ({args.shape}), 2 cores")
     print(f"{'phase':<12} {'seconds':>8} {'records/s':>10} {'triples':>10} {'peak RSS MiB':>13}")
     for name in PHASES:
         proc = subprocess.run(
-            [sys.executable, __file__, str(args.n), "--phase", name],
+            [sys.executable, __file__, str(args.n), "--shape", args.shape, "--phase", name],
             capture_output=True,
             text=True,
             check=True,
