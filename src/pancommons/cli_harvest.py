@@ -7,13 +7,6 @@ import time
 
 import click
 
-from pancommons.cli import (
-    EXIT_INPUT,
-    _open,
-    _stderr_console,
-    errors_as_exit_codes,
-    fail,
-)
 from pancommons.config import Settings
 
 EXIT_HARVEST = 6
@@ -40,6 +33,7 @@ def harvest_cmd(
 ) -> None:
     """Harvest SOURCE (a name from harvesters/ or the path of a TOML file) into its graph
     {base}/graph/source/{name}. The previous graph stays until the run completes."""
+    from pancommons.cli import EXIT_INPUT, _open, errors_as_exit_codes, fail
     from pancommons.harvest.config import SourceConfigError, available_sources, find_source
 
     settings: Settings = ctx.obj
@@ -86,7 +80,9 @@ def _is_date(text: str) -> bool:
 def _run_one(store, settings: Settings, cfg, since: str | None, resume: bool) -> bool:  # type: ignore[no-untyped-def]
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from pancommons.cli import _stderr_console
     from pancommons.harvest.runner import HarvestError, harvest
+    from pancommons.store.base import StoreError
 
     console = _stderr_console()
     logging.getLogger("pancommons.harvest").setLevel(logging.ERROR)
@@ -120,8 +116,10 @@ def _run_one(store, settings: Settings, cfg, since: str | None, resume: bool) ->
                 resume=resume,
                 on_progress=on_progress,
             )
-        except HarvestError as exc:
-            console.print(f"[red]{cfg.name}: failed[/red]: {exc}")
+        except (HarvestError, StoreError, OSError, RuntimeError, ValueError) as exc:
+            # A damaged checkpoint, a bad option, an unwritable state directory: this source
+            # failed, say why in one line and go on with the others.
+            console.print(f"[red]{cfg.name}: failed[/red]: {' '.join(str(exc).split())}")
             return False
     seconds = time.perf_counter() - started
     rate = run.seen / seconds if seconds > 0 else 0.0

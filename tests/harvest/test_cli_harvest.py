@@ -140,3 +140,18 @@ def test_list_shows_the_bundled_sources(tmp_path: Path) -> None:
     out = run("harvest", "--list")
     names = {line.split("\t")[0] for line in out.stdout.splitlines()}
     assert {"demo-ess", "demo-esrf", "panosc-ill", "panosc-esrf"} <= names
+
+
+def test_damaged_checkpoint_fails_that_source_and_the_others_still_run(
+    server, tmp_path: Path
+) -> None:
+    url, _ = server
+    first, second = toml(tmp_path, url, "first"), toml(tmp_path, url, "second")
+    (tmp_path / "state" / "first").mkdir(parents=True)
+    (tmp_path / "state" / "first" / "checkpoint.json").write_text("{not json")
+    out = run(
+        "harvest", str(first), str(second), "--resume", store=tmp_path / "store", env=env(tmp_path)
+    )
+    assert out.returncode == 6, out.stderr
+    assert "damaged" in out.stderr and "Traceback" not in out.stderr
+    assert "second: 60 records" in out.stdout

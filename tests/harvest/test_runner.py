@@ -298,3 +298,94 @@ def test_replace_and_merge_on_every_backend(server, tmp_path: Path, store: Store
     run(store, cfg, tmp_path)
     assert any('"Changed"' in t for t in triples(store))
     assert not any('"PaNOSC Test Dataset 1"' in t for t in triples(store))
+
+
+# --- regressions found in review ---------------------------------------------------------------
+
+
+def test_all_records_quarantined_does_not_wipe_the_graph(server, tmp_path: Path) -> None:
+    url, state = server
+    with EmbeddedStore(tmp_path / "store") as store:
+        run(store, config(url), tmp_path)
+        before = triples(store)
+        for records in state.catalogues["ref"].collections.values():
+            for r in records:
+                r.pop("pid", None)
+                r.pop("id", None)
+        with pytest.raises(HarvestError, match="quarantined"):
+            run(store, config(url), tmp_path)
+        assert triples(store) == before
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"pid": "10.5072/\ue000", "title": "private-use character in a DOI"},
+        {"pid": "\ud800broken", "title": "lone surrogate"},
+        {"pid": "x", "title": "t", "creationDate": "2024-02-30T10:00:00Z"},
+    ],
+    ids=["bad-iri", "surrogate", "30-february"],
+)
+def test_records_that_cannot_be_written_are_quarantined(
+    server, tmp_path: Path, bad: dict[str, Any]
+) -> None:
+    url, state = server
+    state.catalogues["ref"].collections["Datasets"].insert(1, bad)
+    with EmbeddedStore(tmp_path / "store") as store:
+        result = run(store, config(url), tmp_path)
+        got = triples(store)
+    assert result.status == "completed" and result.quarantined == 1
+    assert got == expected_triples(tmp_path)
+
+
+def test_each_attempt_is_its_own_prov_activity(server, tmp_path: Path) -> None:
+    url, state = server
+    state.faults.append(Fault("500", collection="Datasets", skip=3, times=100))
+    with EmbeddedStore(tmp_path / "store") as store:
+        with pytest.raises(HarvestError):
+            run(store, config(url), tmp_path)
+        state.faults.clear()
+        result = run(store, config(url), tmp_path, resume=True)
+        runs = last_runs(store, BASE, NAME)
+    assert len(runs) == 2, runs
+    assert runs[0]["status"] == "completed" and runs[0]["run"] == result.activity_iri(BASE)
+    assert runs[1]["status"] == "failed" and runs[1]["run"] != runs[0]["run"]
+    assert int(runs[0]["seen"]) == N_RECORDS
+
+
+def test_server_ignoring_skip_fails_instead_of_looping(tmp_path: Path) -> None:
+    cat = Catalogue("panosc", copy.deepcopy(REFERENCE))
+    with catalogue_server({"ref": cat}) as (url, state), EmbeddedStore(tmp_path / "s") as store:
+        # every page asked answers the first page: a server that ignores skip
+        original = state.catalogues["ref"].collections
+
+        class Repeating(list):  # type: ignore[type-arg]
+            def __getitem__(self, item):  # type: ignore[no-untyped-def]
+                if isinstance(item, slice):
+                    return list.__getitem__(self, slice(0, 3))
+                return list.__getitem__(self, item)
+
+        original["Instruments"] = Repeating(REFERENCE["Instruments"])
+        with pytest.raises(HarvestError, match="same page again"):
+            run(store, config(url), tmp_path)
+        assert len(state.requests) < 10
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    ["demo-panosc-reference", "demo-ess", "demo-scicat", "demo-icat"],
+)
+def test_incremental_run_over_unchanged_records_changes_nothing(
+    snapshot: str, tmp_path: Path
+) -> None:
+    """Merging records that did not change must leave the graph as it is (each record
+    replaces only what it alone describes)."""
+    from pancommons.harvest.config import find_source
+
+    cfg = find_source(snapshot)
+    graph = vocab.source_graph(cfg.name, BASE)
+    with EmbeddedStore(tmp_path / "store") as store:
+        harvest(store, cfg, state_dir=str(tmp_path / "state"))
+        before = triples(store, graph)
+        harvest(store, cfg, state_dir=str(tmp_path / "state"), since="2000-01-01")
+        assert triples(store, graph) == before

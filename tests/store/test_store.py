@@ -399,3 +399,52 @@ def test_merge_subjects_replaces_marked_descriptions(store: Store) -> None:
     got = {(r["s"].rsplit("/", 1)[-1], r["o"].rsplit("/", 1)[-1]) for r in rows}
     assert got == {("a", "new a"), ("b", "old b"), ("b", "added to b"), ("c", "a")}
     assert not select(store, f"SELECT ?s {{ ?s <{REPLACES}> ?o }}")
+
+
+def test_embedded_replace_from_a_stream_with_blank_nodes_loads_everything(tmp_path: Path) -> None:
+    """Regression: the difference path read the stream, met a blank node and fell back to
+    staging, which then read the rest of an exhausted stream."""
+    import io
+
+    from pancommons.store.embedded import EmbeddedStore
+
+    data = (
+        "".join(f'<{EX}n{i}> <{EX}p> "{i}" .\n' for i in range(1000)) + '_:b <http://e/p> "x" .\n'
+    )
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graph(
+            b'<http://e/a> <http://e/p> "old" .\n', graph=G1, format=RdfFormat.N_TRIPLES
+        )
+        store.replace_graph(io.BytesIO(data.encode()), graph=G1, format=RdfFormat.N_TRIPLES)
+        assert store.count(G1) == 1001
+
+
+def test_embedded_replace_with_quads_keeps_their_graphs(tmp_path: Path) -> None:
+    """Regression: the difference path put quads of other graphs into the target."""
+    from pancommons.store.embedded import EmbeddedStore
+
+    nq = f'<{EX}a> <{EX}p> "in g1" .\n<{EX}b> <{EX}p> "in g2" <{G2}> .\n'.encode()
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graph(
+            b'<http://e/a> <http://e/p> "old" .\n', graph=G1, format=RdfFormat.N_TRIPLES
+        )
+        store.replace_graph(nq, graph=G1, format=RdfFormat.N_QUADS)
+        assert titles_in(store, G2) == {"in g2"} and "in g2" not in titles_in(store, G1)
+
+
+def test_embedded_replace_of_unchanged_numbers_writes_nothing(tmp_path: Path) -> None:
+    """Canonical forms: "1.0"^^xsd:double is stored as "1"; re-loading it is no change."""
+    from pancommons.store.embedded import EmbeddedStore
+
+    data = f'<{EX}a> <{EX}p> "1.0"^^<http://www.w3.org/2001/XMLSchema#double> .\n'.encode()
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graph(data, graph=G1, format=RdfFormat.N_TRIPLES)
+        updates: list[str] = []
+        real = store.update
+        store.update = lambda q: (updates.append(q), real(q))[1]  # type: ignore[method-assign]
+        store.replace_graph(data, graph=G1, format=RdfFormat.N_TRIPLES)
+    assert updates == []
+
+
+def titles_in(store: Store, graph: str) -> set[str]:
+    return {r["o"] for r in select(store, f"SELECT ?o {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")}

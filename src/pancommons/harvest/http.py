@@ -11,6 +11,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -112,7 +113,7 @@ class HttpClient:
             if attempt >= self.policy.retries:
                 status = response.status_code if response is not None else None
                 raise HarvestHttpError(
-                    f"{method} {_show(response, url)} failed after {attempt + 1} attempts: "
+                    f"{method} {redact(_show(response, url))} failed after {attempt + 1} attempts: "
                     f"{reason}",
                     url=url,
                     status=status,
@@ -121,9 +122,10 @@ class HttpClient:
             delay = self._delay(attempt, wait_hint)
             attempt += 1
             self.retried += 1
-            log.warning("%s %s: %s; retry %d in %.1f s", method, url, reason, attempt, delay)
+            shown = redact(url)
+            log.warning("%s %s: %s; retry %d in %.1f s", method, shown, reason, attempt, delay)
             if self._on_retry:
-                self._on_retry(url, reason or "", delay)
+                self._on_retry(shown, redact(reason or ""), delay)
             self._sleep(delay)
 
     def _attempt(
@@ -135,14 +137,18 @@ class HttpClient:
             response.content  # noqa: B018 - read the body now: a cut body raises here
         except requests.Timeout as exc:
             return f"timed out after {self.timeout:g} s ({type(exc).__name__})", None, None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
             return f"connection failed ({_brief(exc)})", None, None
         if response.status_code in TRANSIENT_STATUS or response.status_code >= 500:
             hint = _retry_after(response.headers.get("Retry-After"))
             return f"HTTP {response.status_code}", hint, response
         if response.status_code >= 400:
             raise HarvestHttpError(
-                f"{method} {_show(response, url)} answered HTTP {response.status_code}: "
+                f"{method} {redact(_show(response, url))} answered HTTP {response.status_code}: "
                 f"{response.text[:300].strip()}",
                 url=url,
                 status=response.status_code,
@@ -175,6 +181,14 @@ def _show(response: requests.Response | None, url: str) -> str:
     return response.url if response is not None else url
 
 
+_SECRET = re.compile(r"((?:sessionId|token|access_token|password)=)[^&\s'\"]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with session ids and tokens in query strings replaced by ``***``."""
+    return _SECRET.sub(r"\1***", text)
+
+
 def _brief(exc: Exception) -> str:
-    text = str(exc)
+    text = redact(str(exc))
     return text if len(text) < 200 else text[:200] + "…"

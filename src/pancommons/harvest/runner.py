@@ -10,6 +10,7 @@ complete page; the finished result is the same as that of an uninterrupted run.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,6 +75,8 @@ def harvest(
     checkpoint = state.load() if resume else None
     if checkpoint is not None:
         state.reopen(checkpoint)
+        checkpoint.attempt += 1
+        state.save(checkpoint)
         since = checkpoint.since
         log.info(
             "%s: resuming run %s after %d pages (%d records)",
@@ -98,7 +101,9 @@ def harvest(
         source=config.name,
         kind=config.format if config.kind == "files" and config.format else config.kind,
         location=config.location,
-        run_id=checkpoint.run_id,
+        run_id=checkpoint.run_id
+        if checkpoint.attempt == 1
+        else f"{checkpoint.run_id}-{checkpoint.attempt}",
         graph=graph,
         started=checkpoint.started,
         mode="merge" if since else "replace",
@@ -130,10 +135,15 @@ def harvest(
         if run.mode == "merge":
             store.merge_subjects(state.nt_path, graph=graph, format=RdfFormat.N_TRIPLES)
         else:
-            if checkpoint.seen == 0 and store.count(graph) > 0:
+            if checkpoint.mapped == 0 and store.count(graph) > 0:
+                what = (
+                    "returned no records at all"
+                    if checkpoint.seen == 0
+                    else f"had all {checkpoint.seen} records quarantined (see --errors)"
+                )
                 raise HarvestError(
-                    f"{config.name} returned no records at all; keeping the previous graph "
-                    f"<{graph}> rather than emptying it (check the source URL {config.location})"
+                    f"{config.name} {what}; keeping the previous graph <{graph}> rather than "
+                    f"emptying it (check the source {config.location})"
                 )
             store.replace_graph(state.nt_path, graph=graph, format=RdfFormat.N_TRIPLES)
         run.triples = store.count(graph)
@@ -206,9 +216,9 @@ def _pages(
                     entry: dict[str, Any] = {
                         "collection": page.collection,
                         "position": page.offset + i,
-                        "id": src.record_key(page.collection, record),
-                        "reason": _reason(exc),
-                        "url": page.url,
+                        "id": _clean(src.record_key(page.collection, record)),
+                        "reason": _clean(_reason(exc)),
+                        "url": _clean(page.url),
                     }
                     log.warning(
                         "%s: %s record %s (#%d) quarantined: %s",
@@ -218,11 +228,13 @@ def _pages(
                         entry["position"],
                         entry["reason"],
                     )
-                    refused += (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+                    refused += (json.dumps(entry) + "\n").encode("ascii")
             nt.write(out)
             qf.write(refused)
             nt.flush()
             qf.flush()
+            os.fsync(nt.fileno())  # the checkpoint below must never vouch for bytes not on disk
+            os.fsync(qf.fileno())
             cp.pages += 1
             cp.cursor = page.cursor
             cp.nt_bytes = nt.tell()
@@ -244,6 +256,14 @@ def _pages(
 
 
 _REPLACES = f"<{REPLACES}> <urn:x-pancommons:all>"
+
+
+def _clean(text: str | None) -> str | None:
+    """Text that can be written anywhere: lone surrogates (valid in JSON, not in UTF-8) are
+    shown as escapes."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _reason(exc: Exception) -> str:

@@ -30,6 +30,8 @@ class Checkpoint:
     quarantined: int = 0
     nt_bytes: int = 0
     quarantine_bytes: int = 0
+    attempt: int = 1
+    """1, then +1 for each ``--resume``: each attempt is its own PROV activity."""
 
 
 class RunState:

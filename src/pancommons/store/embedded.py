@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
 from pyoxigraph import Store as OxStore
 
 from pancommons.store.base import (
@@ -209,14 +209,13 @@ class EmbeddedStore(Store):
         is there). Inputs with blank nodes take the staging path of the base class.
         """
         self._writable()
-        items = _items(sources)
+        # A stream can be read once; the difference path may need a second reading.
+        items = [i.read() if hasattr(i, "read") else i for i in _items(sources)]  # type: ignore[union-attr]
         target = NamedNode(graph)
         if not self._nonempty(target):
             self._load_into_empty(items, target, format, base_iri, progress)
         elif not self._replace_by_difference(items, target, format, base_iri, progress):
-            super().replace_graph(
-                items, graph=graph, format=format, base_iri=base_iri, progress=progress
-            )
+            super().replace_graph(items, graph=graph, format=format, base_iri=base_iri)
 
     def _load_into_empty(
         self,
@@ -253,24 +252,32 @@ class EmbeddedStore(Store):
         base_iri: str | None,
         progress: Progress | None,
     ) -> bool:
-        """Write only what changed, in one update. False (nothing written) on blank nodes:
-        they have no identity across versions, so they cannot be diffed."""
+        """Write only what changed, in one update. False (nothing written) when the input has
+        blank nodes (no identity across versions, so no difference) or quads of other graphs.
+
+        The new version is bulk-loaded into an in-memory store first, so that both sides are
+        in Oxigraph's canonical form ("1.0"^^xsd:double and "1"^^xsd:double are one value)."""
         old: set[str] = set()
         for q in self._store.quads_for_pattern(None, None, None, target):
             if isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode):
                 return False
             old.add(f"{q.subject} {q.predicate} {q.object}")
-        added: list[str] = []
+        new = OxStore()
         for item in items:
             with open_source(item, format, progress) as (data, fmt), _translated(item, "parse"):
-                for t in parse(data, fmt, base_iri=base_iri):
-                    if isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode):
-                        return False
-                    line = f"{t.subject} {t.predicate} {t.object}"
-                    if line in old:
-                        old.discard(line)
-                    else:
-                        added.append(line)
+                new.bulk_load(data, fmt, base_iri=base_iri)
+        added: list[str] = []
+        for q in new.quads_for_pattern(None, None, None, None):
+            if not isinstance(q.graph_name, DefaultGraph):
+                return False
+            if isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode):
+                return False
+            line = f"{q.subject} {q.predicate} {q.object}"
+            if line in old:
+                old.discard(line)
+            else:
+                added.append(line)
+        del new
         if not old and not added:
             return True
         parts = []

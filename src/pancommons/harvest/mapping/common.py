@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 
 from pancommons import vocab
@@ -164,12 +166,22 @@ def date_term(value: object) -> str | None:
             text = text[:16] + ":00" + text[16:]  # hh:mm → hh:mm:ss
         if text[-5] in "+-" and text[-3] != ":":
             text = text[:-2] + ":" + text[-2:]  # +0100 → +01:00
+        _check_date(text, datetime.fromisoformat)
         return literal(text, XSD + "dateTime")
     if _DATE.match(text):
+        _check_date(text, date.fromisoformat)
         return literal(text, XSD + "date")
-    if _YEAR.match(text):
+    if _YEAR.match(text) and text != "0000":
         return literal(text, XSD + "gYear")
     raise MappingError(f"not an ISO 8601 date: {text!r}")
+
+
+def _check_date(text: str, parse: Callable[[str], object]) -> None:
+    """Calendar check (month 13, 30 February, 25 o'clock, offset +99:99 are refused)."""
+    try:
+        parse(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise MappingError(f"not a valid date: {text!r} ({exc})") from None
 
 
 def add_date(t: Triples, s: str, p: str, value: object) -> None:

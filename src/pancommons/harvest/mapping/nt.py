@@ -11,6 +11,8 @@ import math
 import re
 from urllib.parse import quote
 
+from pyoxigraph import NamedNode
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
@@ -26,11 +28,17 @@ class TermError(ValueError):
 
 
 def iri(value: str) -> str:
-    """``<value>``; characters that are not allowed in an IRI are percent-encoded."""
+    """``<value>``; characters that are not allowed in an IRI are percent-encoded, and what is
+    still no valid IRI (a bad port, a stray ``%``, a private-use character...) raises TermError,
+    so that the record is quarantined instead of breaking the load of the whole run."""
     if not _IRI_SCHEME.match(value):
         raise TermError(f"not an absolute IRI: {value!r}")
     if _IRI_BAD.search(value):
         value = _IRI_BAD.sub(lambda m: quote(m.group(0), safe=""), value)
+    try:
+        NamedNode(value)
+    except ValueError as exc:
+        raise TermError(f"not a valid IRI: {value!r} ({exc})") from None
     return f"<{value}>"
 
 

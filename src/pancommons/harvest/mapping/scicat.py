@@ -45,20 +45,31 @@ _DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}/[^\s\"'<>]+")
 def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples:
     t = Triples()
     if collection == "Datasets":
-        dataset(ctx, t, record)
+        _own(ctx, t, dataset(ctx, t, record), ("experiment", "parameter"))
     elif collection == "Proposals":
-        proposal(ctx, t, record)
+        _own(ctx, t, proposal(ctx, t, record), ("series", "experiment"))
     elif collection == "Instruments":
-        instrument(ctx, t, record)
+        _own(ctx, t, instrument(ctx, t, record), ())
     elif collection == "Samples":
-        sample(ctx, t, record)
+        _own(ctx, t, sample(ctx, t, record), ())
     elif collection == "OrigDatablocks":
-        datablock(ctx, t, record)
+        datablock(ctx, t, record)  # the dataset is described by its own record
+        _own(ctx, t, None, ("distribution",))
     elif collection == "PublishedData":
-        published_data(ctx, t, record)
+        _own(ctx, t, published_data(ctx, t, record), ("distribution", "publication"))
     else:
         raise MappingError(f"unknown SciCat collection {collection!r}")
     return t
+
+
+def _own(ctx: Context, t: Triples, primary: str | None, kinds: tuple[str, ...]) -> None:
+    """The nodes this record alone describes (replaced by an incremental harvest): its own node
+    and the nodes minted in this source for its parts (``kinds``)."""
+    parts = tuple(f"<{ctx.base}/id/{k}/{ctx.source}/" for k in kinds)
+    owned = {line.split(" ", 1)[0] for line in t.lines if parts and line.startswith(parts)}
+    if primary:
+        owned.add(primary)
+    t.owned.extend(sorted(owned))
 
 
 # --- reading values ------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ from pancommons.harvest.mapping.common import Context
 from pancommons.harvest.mapping.nt import Triples
 
 
+class PagingError(RuntimeError):
+    """The source does not page as asked (it would make the harvest loop forever)."""
+
+
 @dataclass
 class Page:
     collection: str
@@ -69,10 +73,17 @@ class Source(ABC):
         for index in range(int(start["collection"]), len(self.collections)):
             collection = self.collections[index]
             skip = int(start["skip"]) if index == int(start["collection"]) else 0
+            previous: list[Any] | None = None
             while True:
                 records, url = self.fetch(collection, skip, limit, since)
                 if not records:
                     break
+                if records == previous:
+                    raise PagingError(
+                        f"{url}: the server answers the same page again for skip={skip}; it "
+                        "ignores the paging parameters, so the harvest would never end"
+                    )
+                previous = records
                 offset = skip
                 skip += len(records)
                 yield Page(collection, records, url, offset, {"collection": index, "skip": skip})
