@@ -112,7 +112,7 @@ def last_runs(store: Store, base: str, source: str | None = None) -> list[dict[s
             OPTIONAL {{ ?run {T.ENDED} ?ended }}
             OPTIONAL {{ ?run {_p("error")} ?error }}
             {name_filter}
-          }} }} ORDER BY DESC(?started)"""
+          }} }} ORDER BY DESC(?started) DESC(?ended)"""
     )
     out = []
     for row in rows:  # type: ignore[union-attr]

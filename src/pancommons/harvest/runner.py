@@ -105,7 +105,7 @@ def harvest(
         if checkpoint.attempt == 1
         else f"{checkpoint.run_id}-{checkpoint.attempt}",
         graph=graph,
-        started=checkpoint.started,
+        started=checkpoint.started if checkpoint.attempt == 1 else _now(),
         mode="merge" if since else "replace",
         since=since,
         resumed=resume and checkpoint.pages > 0,
