@@ -33,7 +33,7 @@ def harvest_cmd(
 ) -> None:
     """Harvest SOURCE (a name from harvesters/ or the path of a TOML file) into its graph
     {base}/graph/source/{name}. The previous graph stays until the run completes."""
-    from pancommons.cli import EXIT_INPUT, _open, errors_as_exit_codes, fail
+    from pancommons.cli import EXIT_INPUT, EXIT_USAGE, _open, errors_as_exit_codes, fail
     from pancommons.harvest.config import SourceConfigError, available_sources, find_source
 
     settings: Settings = ctx.obj
@@ -48,11 +48,11 @@ def harvest_cmd(
         elif sources:
             configs = [find_source(s) for s in sources]
         else:
-            fail("name a SOURCE (see `pancommons harvest --list`) or give --all", 2)
+            fail("name a SOURCE (see `pancommons harvest --list`) or give --all", EXIT_USAGE)
     except SourceConfigError as exc:
         fail(str(exc), EXIT_INPUT)
     if since is not None and not _is_date(since):
-        fail(f"--since {since!r}: expected an ISO 8601 date such as 2024-01-31", 2)
+        fail(f"--since {since!r}: expected an ISO 8601 date such as 2024-01-31", EXIT_USAGE)
 
     with errors_as_exit_codes(), _open(ctx, read_only=show_errors) as store:
         if show_errors:

@@ -9,6 +9,7 @@ complete page; the finished result is the same as that of an uninterrupted run.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
@@ -22,11 +23,11 @@ from pyoxigraph import RdfFormat
 from pancommons import vocab
 from pancommons.harvest.config import SourceConfig
 from pancommons.harvest.http import RetryPolicy
-from pancommons.harvest.mapping.common import Context
+from pancommons.harvest.mapping.common import Context, MappingError
 from pancommons.harvest.prov import RunRecord, record_run
 from pancommons.harvest.sources import Source, open_source
 from pancommons.harvest.state import Checkpoint, RunState
-from pancommons.harvest.validate import validate
+from pancommons.harvest.validate import RecordInvalid, validate
 from pancommons.store.base import REPLACES, Store, StoreError
 
 log = logging.getLogger("pancommons.harvest")
@@ -88,7 +89,6 @@ def harvest(
     else:
         if resume:
             log.info("%s: no interrupted run to resume; starting a new one", config.name)
-        since = since or None
         started = _now()
         run_id = (
             started.replace(":", "").replace("-", "").replace(".", "") + "-" + uuid.uuid4().hex[:6]
@@ -194,8 +194,6 @@ def _pages(
     cp: Checkpoint,
     on_progress: Callable[[Progress], None] | None,
 ) -> None:
-    import json
-
     merge = cp.since is not None
     with open(state.nt_path, "ab") as nt, open(state.quarantine_path, "ab") as qf:
         for page in src.pages(cp.cursor, cp.since):
@@ -267,9 +265,6 @@ def _clean(text: str | None) -> str | None:
 
 
 def _reason(exc: Exception) -> str:
-    from pancommons.harvest.mapping.common import MappingError
-    from pancommons.harvest.validate import RecordInvalid
-
     if isinstance(exc, RecordInvalid | MappingError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
