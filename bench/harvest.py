@@ -7,8 +7,8 @@ catalogue server on 127.0.0.1, harvested into a fresh embedded store.
 
 Each phase runs in its own subprocess, so its peak RSS is its own:
 - ``map``: validation + mapping to N-Triples alone (no HTTP, no store);
-- ``map+load``: mapping, then the atomic load of the result into the store (no HTTP): the
-  figure DESIGN §12 sets a target for (≥ 20,000 records/s);
+- ``map+load``: mapping while the store bulk-loads the output on the other core (no HTTP), as
+  a first harvest runs: the figure DESIGN §12 sets a target for (≥ 20,000 records/s);
 - ``end-to-end``: ``harvest()`` from the HTTP server (pages of 1,000) into the store, with
   checkpoints, PROV and the swap: what ``pancommons harvest`` does;
 - ``rdflib``: the reference — the same N-Triples parsed into an rdflib Graph (what a harvester
@@ -142,16 +142,28 @@ def phase_map(n: int, tmp: Path) -> dict[str, float]:
 
 
 def phase_map_load(n: int, tmp: Path) -> dict[str, float]:
-    from pyoxigraph import RdfFormat
-
+    """Validation + mapping while the store loads the output (as a first harvest runs)."""
+    from pancommons.harvest.mapping.common import Context
+    from pancommons.harvest.mapping.panosc import map_record
+    from pancommons.harvest.validate import validate
     from pancommons.store.embedded import EmbeddedStore
 
-    start = time.perf_counter()
-    phase_map(n, tmp)
+    records = synthetic(n)
+    ctx = Context("bench", facility_name="ESS", facility_ror="https://ror.org/01wv9cn34")
     with EmbeddedStore(tmp / "store") as store:
-        store.replace_graph(tmp / "mapped.nt", graph="urn:bench", format=RdfFormat.N_TRIPLES)
+        start = time.perf_counter()
+        loader = store.open_loader("urn:bench")
+        assert loader is not None
+        for page in range(0, n, 1000):
+            buf = bytearray()
+            for r in records[page : page + 1000]:
+                validate("panosc-datasets", r)
+                buf += "".join(map_record(ctx, "Datasets", r).lines).encode()
+            loader.write(bytes(buf))
+        loader.commit()
+        seconds = time.perf_counter() - start
         triples = store.count("urn:bench")
-    return {"seconds": time.perf_counter() - start, "triples": triples}
+    return {"seconds": seconds, "triples": triples}
 
 
 def phase_end_to_end(n: int, tmp: Path) -> dict[str, float]:

@@ -155,3 +155,35 @@ def test_damaged_checkpoint_fails_that_source_and_the_others_still_run(
     assert out.returncode == 6, out.stderr
     assert "damaged" in out.stderr and "Traceback" not in out.stderr
     assert "second: 60 records" in out.stdout
+
+
+def test_sigkill_during_a_first_harvest_leaves_no_half_graph(server, tmp_path: Path) -> None:
+    """The first harvest of a source loads while pages arrive; killed, the half-loaded graph
+    is emptied when the store is next opened, and --resume still loads everything."""
+    url, state = server
+    store = tmp_path / "store"
+    source = toml(tmp_path, url)
+    state.faults.append(Fault("slow", collection="Datasets", delay=0.15, times=10**6))
+    proc = subprocess.Popen(
+        [EXE, "--store", str(store), "harvest", str(source)],
+        env=env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    checkpoint = tmp_path / "state" / "killme" / "checkpoint.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if checkpoint.exists() and json.loads(checkpoint.read_text())["pages"] >= 4:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    with EmbeddedStore(store) as s:
+        assert GRAPH not in s.graphs() and s.count(GRAPH) == 0
+    state.faults.clear()
+    resumed = run("harvest", str(source), "--resume", store=store, env=env(tmp_path))
+    assert resumed.returncode == 0, resumed.stderr
+    fresh = run("harvest", str(source), store=tmp_path / "fresh", env=env(tmp_path))
+    assert fresh.returncode == 0, fresh.stderr
+    with EmbeddedStore(store) as s, EmbeddedStore(tmp_path / "fresh") as f:
+        assert triples(s, GRAPH) == triples(f, GRAPH) and len(triples(s, GRAPH)) > 600

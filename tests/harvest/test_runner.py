@@ -389,3 +389,19 @@ def test_incremental_run_over_unchanged_records_changes_nothing(
         before = triples(store, graph)
         harvest(store, cfg, state_dir=str(tmp_path / "state"), since="2000-01-01")
         assert triples(store, graph) == before
+
+
+def test_first_harvest_that_fails_leaves_no_graph_and_resume_loads_everything(
+    server, tmp_path: Path
+) -> None:
+    """A first harvest loads while pages arrive; a failure must empty the graph again, and a
+    resumed attempt must load what the first attempt mapped as well."""
+    url, state = server
+    state.faults.append(Fault("500", collection="Datasets", skip=3, times=100))
+    with EmbeddedStore(tmp_path / "store") as store:
+        with pytest.raises(HarvestError):
+            run(store, config(url), tmp_path)
+        assert GRAPH not in store.graphs() and store.count(GRAPH) == 0
+        state.faults.clear()
+        run(store, config(url), tmp_path, resume=True)
+        assert triples(store) == expected_triples(tmp_path)

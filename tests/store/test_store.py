@@ -448,3 +448,34 @@ def test_embedded_replace_of_unchanged_numbers_writes_nothing(tmp_path: Path) ->
 
 def titles_in(store: Store, graph: str) -> set[str]:
     return {r["o"] for r in select(store, f"SELECT ?o {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")}
+
+
+def test_streaming_load_commit_and_abort(tmp_path: Path) -> None:
+    from pancommons.store.embedded import EmbeddedStore
+
+    lines = [f'<{EX}n{i}> <{EX}p> "{i}" .\n'.encode() for i in range(5000)]
+    with EmbeddedStore(tmp_path / "s") as store:
+        loader = store.open_loader(G1)
+        assert loader is not None
+        for line in lines[:2500]:
+            loader.write(line)
+        ask = f'ASK {{ <{EX}n1> <{EX}p> "1" }}'
+        assert bool(store.query(ask)) is False, "hidden while it fills"
+        for line in lines[2500:]:
+            loader.write(line)
+        loader.commit()
+        assert store.count(G1) == 5000 and bool(store.query(ask)) is True
+        assert store.open_loader(G1) is None, "only for an empty graph"
+
+        broken = store.open_loader(G2)
+        assert broken is not None
+        broken.write(lines[0] + b"<not an iri .\n")
+        with pytest.raises(RdfSyntaxError):
+            broken.commit()
+        assert store.count(G2) == 0 and store.graphs() == [G1]
+
+        dropped = store.open_loader(G2)
+        assert dropped is not None
+        dropped.write(lines[0])
+        dropped.abort()
+        assert store.graphs() == [G1]

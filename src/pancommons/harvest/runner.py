@@ -117,9 +117,16 @@ def harvest(
         facility_ror=config.facility_ror,
     )
     src = source or open_source(config, policy)
+    # A first harvest into an empty graph is loaded while pages arrive (the loader runs on
+    # another core); otherwise the finished file is swapped in at the end.
+    loader = None if run.mode == "merge" else store.open_loader(graph)
     try:
-        _pages(src, ctx, state, checkpoint, on_progress)
+        if loader is not None and checkpoint.nt_bytes:
+            _feed(loader, state.nt_path)  # resumed: what earlier attempts mapped
+        _pages(src, ctx, state, checkpoint, on_progress, loader)
     except Exception as exc:
+        if loader is not None:
+            loader.abort()
         _fail(store, run, checkpoint, base, f"{type(exc).__name__}: {exc}")
         raise HarvestError(
             f"harvest of {config.name} stopped after {checkpoint.pages} pages "
@@ -132,7 +139,9 @@ def harvest(
     _counts(run, checkpoint)
     run.quarantine = state.quarantine()
     try:
-        if run.mode == "merge":
+        if loader is not None:
+            loader.commit()
+        elif run.mode == "merge":
             store.merge_subjects(state.nt_path, graph=graph, format=RdfFormat.N_TRIPLES)
         else:
             if checkpoint.mapped == 0 and store.count(graph) > 0:
@@ -187,12 +196,19 @@ def _fail(store: Store, run: RunRecord, cp: Checkpoint, base: str, message: str)
         log.warning("%s: could not record the failed run in the meta graph: %s", run.source, exc)
 
 
+def _feed(loader: Any, path: os.PathLike[str] | str) -> None:
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            loader.write(chunk)
+
+
 def _pages(
     src: Source,
     ctx: Context,
     state: RunState,
     cp: Checkpoint,
     on_progress: Callable[[Progress], None] | None,
+    loader: Any = None,
 ) -> None:
     merge = cp.since is not None
     with open(state.nt_path, "ab") as nt, open(state.quarantine_path, "ab") as qf:
@@ -229,6 +245,8 @@ def _pages(
                     refused += (json.dumps(entry) + "\n").encode("ascii")
             nt.write(out)
             qf.write(refused)
+            if loader is not None:
+                loader.write(bytes(out))
             nt.flush()
             qf.flush()
             os.fsync(nt.fileno())  # the checkpoint below must never vouch for bytes not on disk

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, BinaryIO, TypeAlias
+from typing import IO, Any, BinaryIO, TypeAlias
 
 from pyoxigraph import (
     QueryBoolean,
@@ -260,6 +260,12 @@ class Store(ABC):
                 self.bulk_load(
                     item, graph=stage, format=format, base_iri=base_iri, progress=progress
                 )
+
+    def open_loader(self, graph: str) -> Any | None:
+        """A loader that takes a new graph's N-Triples while they are produced (``write``,
+        then ``commit`` or ``abort``), when the backend has one and ``graph`` is empty; None
+        otherwise (then load the finished file with ``replace_graph``)."""
+        return None
 
     def merge_subjects(
         self,

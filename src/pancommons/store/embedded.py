@@ -24,6 +24,7 @@ from pancommons.store.base import (
     is_staging,
     open_source,
 )
+from pancommons.store.streaming import StreamingLoad
 
 
 class EmbeddedStore(Store):
@@ -225,24 +226,39 @@ class EmbeddedStore(Store):
         base_iri: str | None,
         progress: Progress | None,
     ) -> None:
-        entry = Quad(target, _JOURNAL_LOADING, Literal(str(os.getpid())), _JOURNAL)
-        with self._lock:
-            self._staging.add(target.value)
-        self._store.add(entry)
+        self._begin_hidden_load(target.value)
         try:
             for item in items:
                 self.bulk_load(
                     item, graph=target.value, format=format, base_iri=base_iri, progress=progress
                 )
         except BaseException:
-            with suppress(OSError):
-                self._store.remove_graph(target)
+            self._end_hidden_load(target.value, keep=False)
             raise
-        finally:
+        self._end_hidden_load(target.value, keep=True)
+
+    def _begin_hidden_load(self, graph: str) -> None:
+        """Hide ``graph`` (empty) from the union and journal it, before loading it in place."""
+        with self._lock:
+            self._staging.add(graph)
+        self._store.add(_journal_entry(graph))
+
+    def _end_hidden_load(self, graph: str, *, keep: bool) -> None:
+        if not keep:
             with suppress(OSError):
-                self._store.remove(entry)
-            with self._lock:
-                self._staging.discard(target.value)
+                self._store.remove_graph(NamedNode(graph))
+        with suppress(OSError):
+            self._store.remove(_journal_entry(graph))
+        with self._lock:
+            self._staging.discard(graph)
+
+    def open_loader(self, graph: str) -> StreamingLoad | None:
+        """A loader fed while its data is produced, for a graph that is empty; else None
+        (use ``replace_graph`` at the end)."""
+        self._writable()
+        if self._nonempty(NamedNode(graph)):
+            return None
+        return StreamingLoad(self, graph)
 
     def _replace_by_difference(
         self,
@@ -324,6 +340,10 @@ class _Tracked:
 
 _JOURNAL = NamedNode(f"urn:x-pancommons{STAGING_MARKER}journal")
 _JOURNAL_LOADING = NamedNode("urn:x-pancommons:loading-into-empty-graph")
+
+
+def _journal_entry(graph: str) -> Quad:
+    return Quad(NamedNode(graph), _JOURNAL_LOADING, Literal("loading"), _JOURNAL)
 
 
 def _items(sources: RdfSource | Iterable[RdfSource]) -> list[RdfSource]:
