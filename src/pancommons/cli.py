@@ -312,6 +312,10 @@ def stats(ctx: click.Context, fmt: str) -> None:
             "people",
         ):
             click.echo(f"{key:<13}{getattr(s, key):>10,}")
+        if s.datasets:
+            click.echo("datasets linked to:")
+            for what, n in s.datasets_linked.items():
+                click.echo(f"  {what:<11}{n:>10,}  ({100 * n / s.datasets:.0f} %)")
         click.echo("per graph:")
         for g, n in s.per_graph.items():
             click.echo(f"  {n:>10,}  {g}")

@@ -64,6 +64,8 @@ def harvest_cmd(
             for cfg in configs
             if not _run_one(store, settings, cfg, since or cfg.since, resume)
         ]
+        if len(failed) < len(configs):
+            _link(store, settings.base)
     if failed:
         fail(f"{len(failed)} of {len(configs)} harvests failed: {', '.join(failed)}", EXIT_HARVEST)
 
@@ -130,6 +132,15 @@ def _run_one(store, settings: Settings, cfg, since: str | None, resume: bool) ->
         f"{rate:,.0f} records/s)"
     )
     return True
+
+
+def _link(store, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Re-link the graph across sources (harvest/linking.py) after the runs."""
+    from pancommons.harvest.linking import link
+
+    report = link(store, base)
+    rules = ", ".join(f"{n} {c:,}" for n, c in report.per_rule.items())
+    click.echo(f"links: {report.total:,} triples in <{report.graph}> ({rules})")
 
 
 def _print_errors(store, base: str, name: str) -> None:  # type: ignore[no-untyped-def]

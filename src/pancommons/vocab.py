@@ -250,6 +250,7 @@ KINDS = frozenset(
         "record",
         "catalog",
         "harvest",
+        "technique",
     }
 )
 

@@ -52,6 +52,21 @@ def _write_turtle(graph: Graph, path: Path) -> None:
     """Turtle without rdflib's shorthand for xsd:double, which rounds to 7 digits."""
     from rdflib import XSD, term
 
+    for prefix, ns in {
+        "dcat": "http://www.w3.org/ns/dcat#",
+        "dct": "http://purl.org/dc/terms/",
+        "prov": "http://www.w3.org/ns/prov#",
+        "foaf": "http://xmlns.com/foaf/0.1/",
+        "schema": "http://schema.org/",
+        "fabio": "http://purl.org/spar/fabio/",
+        "cito": "http://purl.org/spar/cito/",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
+        "pan": "https://w3id.org/pan-commons/ns#",
+        "panet": "http://purl.org/pan-science/PaNET/",
+        "unit": "http://qudt.org/vocab/unit/",
+        "id": "https://w3id.org/pan-commons/id/",
+    }.items():
+        graph.bind(prefix, ns, override=True, replace=True)
     plain = term._PLAIN_LITERAL_TYPES  # no public switch for this
     term._PLAIN_LITERAL_TYPES = tuple(t for t in plain if t != XSD.double)  # type: ignore[assignment]
     try:

@@ -19,6 +19,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 CITO = Namespace("http://purl.org/spar/cito/")
 PAN = Namespace("https://w3id.org/pan-commons/ns#")
 PANET = Namespace("http://purl.org/pan-science/PaNET/")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 ESS = {"name": "ESS", "ror": "https://ror.org/01wv9cn34"}
 CTX = Context("t", facility_name="ESS", facility_ror="https://ror.org/01wv9cn34")
 
@@ -61,8 +62,10 @@ def test_short_panet_ids_panetid_and_local_technique_ids() -> None:
         },
     )
     ds = URIRef("https://hdl.handle.net/20.500.12269/d1")
-    assert set(g.objects(ds, DCAT.theme)) == {PANET.PaNET01168, PANET.PaNET01189}
+    concept = URIRef(CTX.mint("technique", "home-made technique"))
+    assert set(g.objects(ds, DCAT.theme)) == {PANET.PaNET01168, PANET.PaNET01189, concept}
     assert (ds, DCAT.keyword, Literal("home-made technique")) in g
+    assert (concept, SKOS.prefLabel, Literal("home-made technique")) in g
 
 
 def test_blank_doi_and_numeric_pid_are_minted_not_doi() -> None:

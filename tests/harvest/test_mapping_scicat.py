@@ -137,9 +137,12 @@ def test_short_panet_ids_become_purls_and_local_techniques_keywords() -> None:
     g = graph("Datasets", rec)
     ds, exp = the_dataset("ds-1"), URIRef(CTX.mint("experiment", "ds-1"))
     expected = {URIRef(PANET + "PaNET01168"), URIRef(PANET + "PaNET01102")}
-    assert set(g.objects(ds, DCAT.theme)) == expected
+    concept = URIRef(CTX.mint("technique", "Simulation"))
+    assert set(g.objects(ds, DCAT.theme)) == expected | {concept}
     assert set(g.objects(exp, p("technique"))) == expected
     assert set(g.objects(ds, DCAT.keyword)) == {Literal("Simulation")}
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    assert (concept, URIRef(skos + "prefLabel"), Literal("Simulation")) in g
 
 
 def _parameter(g: Graph, name: str) -> URIRef:

@@ -43,6 +43,7 @@ def build_demo(
 ) -> list[str]:
     """Load the ontologies (if missing), harvest every demo source and load the transcriptions
     (each replacing its graph). Returns the graphs written."""
+    from pancommons.harvest.linking import link
     from pancommons.harvest.runner import harvest
 
     ensure_ontologies(
@@ -60,4 +61,8 @@ def build_demo(
         graphs.append(run.graph)
         if on_loaded:
             on_loaded(f"{name} (harvested {run.mapped} of {run.seen} records)", run.triples or 0)
+    report = link(store, base)
+    graphs.append(report.graph)
+    if on_loaded:
+        on_loaded("links across sources", report.total)
     return graphs

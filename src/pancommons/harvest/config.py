@@ -2,7 +2,7 @@
 
 ```toml
 name = "esrf-panosc"                  # also names the graph {base}/graph/source/{name}
-kind = "panosc"                       # panosc | scicat | icat | files (datacite, oaipmh, nexus: #4)
+kind = "panosc"                       # panosc | scicat | icat | datacite | oaipmh | nexus | files
 url = "https://icatplus.esrf.fr/api"  # for kind = "files": a directory, relative to this file
 page_size = 100                       # records per request
 rate_limit = 2.0                      # requests per second to this host (0: no limit)
@@ -25,7 +25,7 @@ from typing import Any
 from pancommons.resources import resource_dir
 from pancommons.vocab import InvalidIdentifier, normalize_ror
 
-KNOWN_KINDS = ("panosc", "scicat", "icat", "files")
+KNOWN_KINDS = ("panosc", "scicat", "icat", "datacite", "oaipmh", "nexus", "files")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _KEYS = {
     "name", "kind", "url", "description", "facility", "page_size", "rate_limit", "timeout",
@@ -81,8 +81,9 @@ def parse_source(data: dict[str, Any], path: Path | None = None) -> SourceConfig
         )
     if kind not in KNOWN_KINDS:
         raise SourceConfigError(f"{where}: kind {kind!r} is not one of {', '.join(KNOWN_KINDS)}")
-    if kind == "files" and data.get("format") not in ("panosc", "scicat", "icat"):
-        raise SourceConfigError(f"{where}: a files source needs format = panosc, scicat or icat")
+    formats = ("panosc", "scicat", "icat", "datacite", "oaipmh")
+    if kind == "files" and data.get("format") not in formats:
+        raise SourceConfigError(f"{where}: a files source needs format = {', '.join(formats)}")
     facility = data.get("facility") or {}
     if not isinstance(facility, dict):
         raise SourceConfigError(f"{where}: [facility] must be a table with name and ror")

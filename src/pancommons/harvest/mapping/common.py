@@ -256,3 +256,31 @@ def parameter_iri(ctx: Context, owner: str, name: str, seen: set[str]) -> str:
         key = f"{name}#{n}"
     seen.add(key)
     return iri(ctx.mint("parameter", f"{owner}/{key}"))
+
+
+def add_technique(
+    ctx: Context,
+    t: Triples,
+    dataset: str,
+    experiment: str | None,
+    ids: tuple[object, ...],
+    label: object,
+) -> None:
+    """dcat:theme of ``dataset`` (and pan:technique of ``experiment``): the PaNET IRI among
+    ``ids`` (purls, short ``PaNET01168`` forms); else, when there is a label, a skos:Concept
+    minted from it with the raw label, which harvest/linking.py matches to PaNET by label and
+    synonym. Match on IRIs first: PaNET labels are being renamed upstream."""
+    panet = technique_iri(*ids)
+    if panet:
+        t.link(dataset, T.THEME, panet)
+        if experiment:
+            t.link(experiment, T.P_TECHNIQUE, panet)
+        return
+    text = _text(label)
+    if not text:
+        return
+    concept = iri(ctx.mint("technique", text))
+    t.type(concept, T.CONCEPT)
+    t.add(concept, T.PREF_LABEL, literal(text))
+    t.add(dataset, T.THEME, concept)
+    t.add(dataset, T.KEYWORD, literal(text))

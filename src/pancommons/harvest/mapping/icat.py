@@ -28,6 +28,7 @@ from pancommons.harvest.mapping.common import (
     MappingError,
     add_date,
     add_size,
+    add_technique,
     doi_or_none,
 )
 from pancommons.harvest.mapping.icat_common import (
@@ -48,7 +49,6 @@ from pancommons.harvest.mapping.icat_common import (
     s,
     sample,
     series_iri,
-    technique,
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal
 
@@ -209,11 +209,7 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
 
     for dt in objs(rec, "datasetTechniques"):
         tech = obj(dt, "technique") or {}
-        panet = technique(tech)
-        if panet:
-            t.link(node, T.THEME, panet)
-        else:  # a local technique: its name helps search, it is no PaNET term
-            t.text(node, T.KEYWORD, tech.get("name"))
+        add_technique(ctx, t, node, None, (tech.get("pid"),), tech.get("name"))
 
     for di in objs(rec, "datasetInstruments"):
         inst = obj(di, "instrument")

@@ -18,11 +18,11 @@ from pancommons.harvest.mapping.common import (
     add_date,
     add_license,
     add_size,
+    add_technique,
     doi_or_none,
     orcid_or_none,
     parameter_iri,
     ror_or_none,
-    technique_iri,
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal
 from pancommons.harvest.mapping.units import add_parameter
@@ -70,14 +70,9 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True)
     t.add(node, T.GENERATED_BY, exp)
 
     for tech in rec.get("techniques") or ():
-        if not isinstance(tech, dict):
-            continue
-        panet = technique_iri(tech.get("panetId"), tech.get("pid"))
-        if panet:
-            t.link(node, T.THEME, panet)
-            t.link(exp, T.P_TECHNIQUE, panet)
-        else:  # a local technique id: keep its name for search, it is no PaNET term
-            t.text(node, T.KEYWORD, tech.get("name"))
+        if isinstance(tech, dict):
+            ids = (tech.get("panetId"), tech.get("pid"))
+            add_technique(ctx, t, node, exp, ids, tech.get("name"))
 
     inst = rec.get("instrument")
     if isinstance(inst, dict) and (inst.get("pid") or inst.get("id")):

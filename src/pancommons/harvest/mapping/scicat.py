@@ -26,11 +26,11 @@ from pancommons.harvest.mapping.common import (
     add_date,
     add_license,
     add_size,
+    add_technique,
     doi_or_none,
     orcid_or_none,
     parameter_iri,
     ror_or_none,
-    technique_iri,
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal, number
 from pancommons.harvest.mapping.units import add_parameter, si_factors
@@ -227,12 +227,8 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     for tech in rec.get("techniques") or ():
         if not isinstance(tech, dict):
             continue
-        panet = technique_iri(tech.get("pid"), tech.get("panetId"))
-        if panet:
-            t.link(node, T.THEME, panet)
-            t.link(exp, T.P_TECHNIQUE, panet)
-        else:  # a local technique id (ESS: a UUID): keep its name for search
-            t.text(node, T.KEYWORD, _text(tech.get("name")))
+        ids = (tech.get("pid"), tech.get("panetId"))
+        add_technique(ctx, t, node, exp, ids, tech.get("name"))
     for inst in _strings(rec, "instrumentId", "instrumentIds"):
         t.add(exp, T.USED, _typed(t, ctx.node("instrument", inst), T.INSTRUMENT))
     for prop in _strings(rec, "proposalId", "proposalIds"):

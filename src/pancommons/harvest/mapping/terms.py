@@ -81,6 +81,11 @@ LOCALITY = _t(v.SCHEMA, "addressLocality")
 COUNTRY = _t(v.SCHEMA, "addressCountry")
 CITES_AS_DATA_SOURCE = _t(v.CITO, "citesAsDataSource")
 
+# SKOS (technique values that are no PaNET IRI: resolved by harvest/linking.py)
+CONCEPT = _t(v.SKOS, "Concept")
+PREF_LABEL = _t(v.SKOS, "prefLabel")
+EXACT_MATCH = _t(v.SKOS, "exactMatch")
+
 # ours
 P_INSTRUMENT = _t(v.PAN, "instrument")
 P_FACILITY = _t(v.PAN, "facility")

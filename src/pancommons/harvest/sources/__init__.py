@@ -12,6 +12,9 @@ KINDS: dict[str, str] = {
     "panosc": "pancommons.harvest.sources.panosc:PanoscSource",
     "scicat": "pancommons.harvest.sources.scicat:ScicatSource",
     "icat": "pancommons.harvest.sources.icat:IcatSource",
+    "datacite": "pancommons.harvest.sources.datacite:DataciteSource",
+    "oaipmh": "pancommons.harvest.sources.oaipmh:OaipmhSource",
+    "nexus": "pancommons.harvest.sources.nexus:NexusSource",
     "files": "pancommons.harvest.sources.files:FilesSource",
 }
 
