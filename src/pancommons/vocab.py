@@ -251,6 +251,7 @@ KINDS = frozenset(
         "catalog",
         "harvest",
         "technique",
+        "grant",
     }
 )
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -25,6 +25,7 @@ from pancommons import __version__
 
 log = logging.getLogger("pancommons.harvest")
 
+T = TypeVar("T")
 USER_AGENT = f"pancommons/{__version__} (+https://w3id.org/pan-commons; harvester)"
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -99,6 +100,19 @@ class HttpClient:
         return self.request_json("GET", url, params=params, **kw)
 
     def request_json(self, method: str, url: str, **kw: Any) -> Any:
+        return self.request(method, url, parse=json.loads, incomplete=(ValueError,), **kw)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        parse: Callable[[bytes], T],
+        incomplete: tuple[type[Exception], ...] = (),
+        **kw: Any,
+    ) -> T:
+        """``parse(body)`` of the answer, retrying transient failures; a body whose parsing
+        raises one of ``incomplete`` (a page cut short) is retried too."""
         host = urlsplit(url).netloc
         attempt = 0
         while True:
@@ -107,14 +121,14 @@ class HttpClient:
             reason, wait_hint, response = self._attempt(method, url, kw)
             if reason is None and response is not None:
                 try:
-                    return json.loads(response.content)
-                except ValueError as exc:
-                    reason = f"the answer is not complete JSON ({exc})"
+                    return parse(response.content)
+                except incomplete as exc:
+                    reason = f"the answer is not complete ({exc})"
             if attempt >= self.policy.retries:
                 status = response.status_code if response is not None else None
                 raise HarvestHttpError(
-                    f"{method} {redact(_show(response, url))} failed after {attempt + 1} attempts: "
-                    f"{reason}",
+                    f"{method} {redact(_show(response, url))} failed after {attempt + 1} "
+                    f"attempts: {reason}",
                     url=url,
                     status=status,
                     body=response.text[:500] if response is not None else "",

@@ -110,13 +110,14 @@ def harvest(
         since=since,
         resumed=resume and checkpoint.pages > 0,
     )
+    src = source or open_source(config, policy)
+    run.location = str(getattr(src, "location", None) or run.location)
     ctx = Context(
         source=config.name,
         base=base,
         facility_name=config.facility_name,
         facility_ror=config.facility_ror,
     )
-    src = source or open_source(config, policy)
     # A first harvest into an empty graph is loaded while pages arrive (the loader runs on
     # another core); otherwise the finished file is swapped in at the end.
     loader = None if run.mode == "merge" else store.open_loader(graph)

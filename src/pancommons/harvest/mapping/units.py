@@ -53,6 +53,7 @@ _ALIASES = {
     "a": "angstrom",  # PaNOSC: "A" for ångström in wavelengths is rarer than ampere... see below
     "å": "angstrom",
     "angstroms": "angstrom",
+    "angstrom": "angstrom",  # NeXus writes "Angstrom", which pint does not know
     "ang": "angstrom",
     "um": "micrometer",
     "µm": "micrometer",
