@@ -129,10 +129,14 @@ def harvest(
         if loader is not None:
             loader.abort()
         _fail(store, run, checkpoint, base, f"{type(exc).__name__}: {exc}")
+        hint = (
+            f"`pancommons harvest {config.name} --resume` goes on from the last complete page."
+            if getattr(exc, "resumable", True)
+            else f"start over with `pancommons harvest {config.name}` (without --resume)."
+        )
         raise HarvestError(
             f"harvest of {config.name} stopped after {checkpoint.pages} pages "
-            f"({checkpoint.seen} records): {exc}. The graph <{graph}> is unchanged; "
-            f"`pancommons harvest {config.name} --resume` goes on from the last complete page."
+            f"({checkpoint.seen} records): {exc}. The graph <{graph}> is unchanged; {hint}"
         ) from exc
     finally:
         src.close()

@@ -47,6 +47,8 @@ class OaiPmhError(RuntimeError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.resumable = code != "badResumptionToken"
+        """The runner's hint: --resume cannot go on with a token the repository refuses."""
 
 
 class OaipmhSource(Source):
