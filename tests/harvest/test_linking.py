@@ -132,3 +132,27 @@ def test_publications_by_instrument_across_sources(store: Store) -> None:
         ("http://example.org/paper", "https://doi.org/10.1/other"),
         ("http://example.org/paper2", "https://doi.org/10.1/ds"),
     }
+
+
+def test_names_without_letters_or_digits_are_never_linked(store: Store) -> None:
+    """Regression: an ASCII-only normalisation made every non-Latin or punctuation-only name
+    the empty key, and "µSpot" equal to "Spot"."""
+    load(
+        store,
+        A,
+        f"""ex:a1 a pan:Instrument ; dct:title "µSpot" ; pan:facility <{ESRF}> .
+        ex:a2 a pan:Instrument ; dct:title "---" ; pan:facility <{ESRF}> .
+        ex:a3 a pan:Instrument ; dct:title "中性子散乱装置" ; pan:facility <{ESRF}> .""",
+    )
+    load(
+        store,
+        B,
+        f"""ex:b1 a pan:Instrument ; dct:title "Spot" ; pan:facility <{ESRF}> .
+        ex:b2 a pan:Instrument ; dct:title "***" ; pan:facility <{ESRF}> .
+        ex:b3 a pan:Instrument ; dct:title "ビームライン" ; pan:facility <{ESRF}> .
+        ex:b4 a pan:Instrument ; dct:title "中性子 散乱-装置" ; pan:facility <{ESRF}> .""",
+    )
+    link(store, BASE)
+    assert not ask(store, "ex:a1 owl:sameAs ?x")
+    assert not ask(store, "ex:a2 owl:sameAs ?x") and not ask(store, "ex:b3 owl:sameAs ?x")
+    assert ask(store, "ex:a3 owl:sameAs ex:b4"), "the same name in another script still matches"

@@ -356,3 +356,21 @@ def test_golden(demo: Path) -> None:
     g = graph_of(NexusSource(config(demo)).records())
     g.remove((None, DCAT.byteSize, None))
     assert_golden(g, "golden-demo-nexus")
+
+
+def test_untrusted_file_cannot_read_other_files_or_explode(tmp_path: Path) -> None:
+    """Regression: a dataset stored in another file (HDF5 external storage) was read, copying
+    any local file into the graph; a tiny compressed file could declare a gigabyte string."""
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"SECRET_CANARY_123\n")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with h5py.File(folder / "evil.nxs", "w") as f:
+        e = f.create_group("entry")
+        e.attrs["NX_class"] = "NXentry"
+        e.create_dataset("title", shape=(1,), dtype="S18", external=[(str(secret), 0, 18)])
+        e.create_dataset("experiment_description", shape=(1,), dtype="S1000000", compression="gzip")
+    records = NexusSource(config(folder)).records()
+    assert len(records) == 1
+    assert "SECRET" not in repr(records)
+    assert "title" not in records[0] and "experiment_description" not in records[0]

@@ -507,3 +507,28 @@ def test_shipped_oai_sources_are_well_formed() -> None:
     for name, cfg in oai.items():
         assert cfg.path is not None and "B2FIND" in cfg.path.read_text(), f"{name}: evidence"
         assert OaipmhSource(cfg).metadata_prefix in ("oai_datacite", "oai_dc")
+
+
+def test_endless_empty_pages_with_new_tokens_stop_the_run() -> None:
+    """Regression: only a repeated token was detected; a repository answering empty pages with
+    token n+1 forever was followed forever."""
+    from lxml import etree
+
+    from pancommons.harvest.sources.base import PagingError
+    from pancommons.harvest.sources.oaipmh import MAX_EMPTY_PAGES
+
+    class Looping(OaipmhSource):
+        calls = 0
+
+        def request(self, params: dict[str, str]) -> tuple[Any | None, str]:
+            Looping.calls += 1
+            xml = (
+                '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>'
+                f"<resumptionToken>t{Looping.calls}</resumptionToken></ListRecords></OAI-PMH>"
+            )
+            return etree.fromstring(xml.encode()), "http://127.0.0.1:9/oai"
+
+    cfg = parse_source({"name": "loop", "kind": "oaipmh", "url": "http://127.0.0.1:9/oai"})
+    with pytest.raises(PagingError, match="without records"):
+        list(Looping(cfg, HttpClient()).pages(None, None))
+    assert Looping.calls == MAX_EMPTY_PAGES

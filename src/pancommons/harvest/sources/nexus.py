@@ -265,8 +265,21 @@ def _text(group: Any, name: str) -> str | None:
     return str(value)[:_MAX_TEXT].strip() or None
 
 
+_MAX_ITEM_BYTES = 64 * 1024
+
+
 def _scalar(ds: Any) -> Any:
+    """The value of a one-element dataset, or None for anything not to be read: types that are
+    no metadata text, data stored in another file (external storage, virtual datasets: an
+    untrusted file must not make us read local files) and items too big to be metadata (a few
+    compressed bytes can declare a gigabyte string)."""
     if ds.dtype.kind not in "biufSUO":  # compound, enum, reference… types: not metadata text
+        return None
+    if ds.external or ds.is_virtual:
+        return None
+    if ds.dtype.itemsize > _MAX_ITEM_BYTES:
+        return None
+    if ds.dtype.kind == "O" and ds.id.get_storage_size() > _MAX_ITEM_BYTES:
         return None
     return _plain(ds[()])
 

@@ -41,6 +41,10 @@ PREFIXES = ("oai_datacite", "oai_dc")
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
 
 
+MAX_EMPTY_PAGES = 20
+"""Empty pages in a row (each with a new token) after which a repository is deemed looping."""
+
+
 class OaiPmhError(RuntimeError):
     """The repository answered with an OAI-PMH ``<error>`` (or not with OAI-PMH at all)."""
 
@@ -84,6 +88,7 @@ class OaipmhSource(Source):
         if state.get("started") and token is None:
             return  # the checkpoint is after the last page
         tokens: set[str] = set()
+        empty_pages = 0
         while True:
             params = (
                 {"verb": "ListRecords", "resumptionToken": token}
@@ -105,6 +110,12 @@ class OaipmhSource(Source):
                 )
             if next_token:
                 tokens.add(next_token)
+            empty_pages = 0 if records else empty_pages + 1
+            if next_token and empty_pages >= MAX_EMPTY_PAGES:
+                raise PagingError(
+                    f"{url}: {empty_pages} pages in a row without records, each with a new "
+                    "resumption token; the harvest would never end"
+                )
             if since is None:  # a full harvest: what is deleted is simply not there
                 live = [r for r in records if not r["deleted"]]
                 self.deleted_skipped += len(records) - len(live)
