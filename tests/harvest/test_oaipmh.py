@@ -397,9 +397,51 @@ def test_deleted_record_owns_its_node_and_says_nothing() -> None:
         Context("t"), "records", {"identifier": "oai:test.org:10.5555/GONE", "deleted": True}
     )
     assert t.lines == []
-    assert t.owned == ["<https://doi.org/10.5555/gone>", f"<{MINT}/experiment/t/10.5555%2Fgone>"]
+    by_record = f"<urn:x-pancommons:sourced-by:{MINT}/record/t/oai%3Atest.org%3A10.5555%2FGONE>"
+    assert t.owned == [
+        "<https://doi.org/10.5555/gone>",
+        by_record,
+        f"<{MINT}/experiment/t/10.5555%2Fgone>",
+    ]
     t = map_record(Context("t"), "records", {"identifier": "oai:test.org:ds-3", "deleted": True})
-    assert t.owned == [f"<{MINT}/dataset/t/oai%3Atest.org%3Ads-3>"]
+    assert t.owned == [
+        f"<{MINT}/dataset/t/oai%3Atest.org%3Ads-3>",
+        f"<urn:x-pancommons:sourced-by:{MINT}/record/t/oai%3Atest.org%3Ads-3>",
+    ]
+
+
+def test_deleted_oai_dc_record_whose_identifier_has_no_doi_is_removed(tmp_path: Path) -> None:
+    """Regression: the live record's node is the DOI of its dc:identifier, the deleted record
+    only has its OAI identifier; the deletion must still find the node (through dct:source)."""
+    live = {
+        "identifier": "oai:zenodo.org:123",
+        "datestamp": "2024-01-01",
+        "sets": [],
+        "deleted": False,
+        "metadata": (
+            '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai_dc/ '
+            'http://www.openarchives.org/OAI/2.0/oai_dc.xsd">'
+            "<dc:title>Kept for a while</dc:title>"
+            "<dc:identifier>https://doi.org/10.5281/zenodo.123</dc:identifier>"
+            "</oai_dc:dc>"
+        ),
+    }
+    gone = {**live, "deleted": True, "metadata": None}
+    folder = tmp_path / "snap"
+    folder.mkdir()
+    cfg = parse_source({"name": "zen", "kind": "files", "format": "oaipmh", "url": str(folder)})
+    graph = vocab.source_graph("zen")
+    with EmbeddedStore(tmp_path / "s") as store:
+        (folder / "records.json").write_text(json.dumps([live]))
+        harvest(store, cfg, state_dir=str(tmp_path / "state"))
+        node = "<https://doi.org/10.5281/zenodo.123>"
+        assert any(t.startswith(node) for t in graph_triples(store, graph))
+        (folder / "records.json").write_text(json.dumps([gone]))
+        harvest(store, cfg, state_dir=str(tmp_path / "state"), since="2024-01-02")
+        assert not any(node in t for t in graph_triples(store, graph))
 
 
 def test_datestamps_at_the_repository_granularity() -> None:

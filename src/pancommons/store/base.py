@@ -34,6 +34,10 @@ Progress: TypeAlias = Callable[[int], None]
 REPLACES = "urn:x-pancommons:replaces"
 """Marks, in the input of ``merge_subjects``, a subject whose description is replaced."""
 
+SOURCED_BY = "urn:x-pancommons:sourced-by:"
+"""A subject ``<urn:x-pancommons:sourced-by:{record IRI}>`` marked as replaced in the input of
+``merge_subjects`` stands for every subject whose ``dct:source`` is that record."""
+
 STAGING_MARKER = "#pancommons-staging-"
 """Staging graphs are ``{graph}#pancommons-staging-{uuid}``; they are not listed, not counted and
 (embedded store) not part of the union default graph."""
@@ -296,16 +300,29 @@ class Store(ABC):
                         subjects.add(str(t.subject))
             except SyntaxError as exc:
                 raise RdfSyntaxError(f"{source!s:.200}: {exc}") from exc
-        subjects = marked or subjects
-        if not lines and not subjects:
+        records = {
+            f"<{m[len(SOURCED_BY) + 1 : -1]}>" for m in marked if m.startswith("<" + SOURCED_BY)
+        }
+        marked -= {m for m in marked if m.startswith("<" + SOURCED_BY)}
+        subjects = marked or (subjects if not records else set())
+        if not lines and not subjects and not records:
             return 0
-        values = " ".join(sorted(subjects))
-        self.update(
-            f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
-            f"GRAPH <{graph}> {{ ?s ?p ?o }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines) + "\n} }"
-        )
-        return len(subjects)
+        ops = []
+        if records:
+            ops.append(
+                f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?r {{ "
+                f"{' '.join(sorted(records))} }} GRAPH <{graph}> {{ "
+                f"?s <http://purl.org/dc/terms/source> ?r . ?s ?p ?o }} }}"
+            )
+        if subjects:
+            ops.append(
+                f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ "
+                f"{' '.join(sorted(subjects))} }} GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            )
+        if lines:
+            ops.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines) + "\n} }")
+        self.update(" ;\n".join(ops))
+        return len(subjects) + len(records)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store (files, connections)."""

@@ -40,6 +40,7 @@ from pancommons.harvest.mapping.common import (
     doi_or_none,
 )
 from pancommons.harvest.mapping.nt import TermError, Triples, iri
+from pancommons.store.base import SOURCED_BY
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -161,10 +162,23 @@ def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples
         raise MappingError(f"the record's metadata is not well-formed XML: {exc}") from None
     ns = etree.QName(root).namespace or ""
     if ns == OAI_DC:
-        return dublin_core(ctx, identifier, root)
-    if ns in OAI_DATACITE or ns.startswith("http://datacite.org/schema/kernel-"):
-        return datacite(ctx, root)
-    raise MappingError(f"metadata {root.tag} is neither oai_dc nor oai_datacite")
+        t = dublin_core(ctx, identifier, root)
+    elif ns in OAI_DATACITE or ns.startswith("http://datacite.org/schema/kernel-"):
+        t = datacite(ctx, root)
+    else:
+        raise MappingError(f"metadata {root.tag} is neither oai_dc nor oai_datacite")
+    # The nodes this record describes say so (dct:source: the harvest record, DESIGN §4), so
+    # that a later deletion or change of the record finds them whatever their IRIs.
+    record = iri(ctx.mint("record", identifier))
+    for node in t.owned:
+        t.add(node, T.SOURCE, record)
+    t.owned.append(sourced_by(record))
+    return t
+
+
+def sourced_by(record: str) -> str:
+    """The merge mark "replace every node whose dct:source is ``record``" (store/base.py)."""
+    return f"<{SOURCED_BY}{record[1:-1]}>"
 
 
 def deletion(ctx: Context, identifier: str) -> Triples:
@@ -173,6 +187,7 @@ def deletion(ctx: Context, identifier: str) -> Triples:
     t = Triples()
     node = dataset_iri(ctx, identifier)
     t.owned.append(iri(node))
+    t.owned.append(sourced_by(iri(ctx.mint("record", identifier))))
     if node.startswith("https://doi.org/"):
         t.owned.append(iri(ctx.mint("experiment", vocab.normalize_doi(node))))
     return t
