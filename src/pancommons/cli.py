@@ -383,9 +383,11 @@ def _serve(
 
 
 def _register() -> None:
+    from pancommons.cli_fair import assess_cmd
     from pancommons.cli_harvest import harvest_cmd
 
     cli.add_command(harvest_cmd)
+    cli.add_command(assess_cmd)
 
 
 _register()

@@ -252,6 +252,7 @@ KINDS = frozenset(
         "harvest",
         "technique",
         "grant",
+        "assessment",
     }
 )
 

@@ -41,8 +41,9 @@ def build_demo(
     state_dir: str = "./data/state",
     on_loaded: Callable[[str, int], None] | None = None,
 ) -> list[str]:
-    """Load the ontologies (if missing), harvest every demo source and load the transcriptions
-    (each replacing its graph). Returns the graphs written."""
+    """Load the ontologies (if missing), harvest every demo source, link the graph across
+    sources and assess it (DESIGN: harvest → assess → serve). Returns the graphs written."""
+    from pancommons.fair.assess import assess
     from pancommons.harvest.linking import link
     from pancommons.harvest.runner import harvest
 
@@ -65,4 +66,11 @@ def build_demo(
     graphs.append(report.graph)
     if on_loaded:
         on_loaded("links across sources", report.total)
+    result = assess(store, base, full=True)
+    graphs.append(result.graph)
+    if on_loaded:
+        on_loaded(
+            f"FAIR assessment of {len(result.scores)} datasets (mean {100 * result.mean:.0f} %)",
+            store.count(result.graph),
+        )
     return graphs

@@ -1,0 +1,56 @@
+"""``pancommons assess``: score every dataset against the FAIR metric catalogue in shapes/."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import click
+
+from pancommons.config import Settings
+
+
+@click.command("assess")
+@click.option("--full", is_flag=True, help="Assess every dataset, not only the changed ones.")
+@click.option("--online", is_flag=True, help="Also run the checks that need the network.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def assess_cmd(ctx: click.Context, full: bool, online: bool, fmt: str) -> None:
+    """Assess the datasets' FAIRness; results go to {base}/graph/fair/{run} (history kept)."""
+    from pancommons.cli import EXIT_USAGE, _open, errors_as_exit_codes, fail
+    from pancommons.fair.assess import assess
+
+    if online:
+        fail("--online is not available yet: run offline (online tests are 'untested')", EXIT_USAGE)
+    settings: Settings = ctx.obj
+    with errors_as_exit_codes(), _open(ctx) as store:
+        result = assess(store, settings.base, full=full)
+    principles: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for s in result.scores.values():
+        for letter, (earned, possible) in s.by_letter().items():
+            principles[letter][0] += earned
+            principles[letter][1] += possible
+    summary = {
+        "run": result.run_id,
+        "graph": result.graph,
+        "full": result.full,
+        "datasets": len(result.scores),
+        "mean_score": round(result.mean, 4),
+        "distribution": result.distribution(),
+        "principles": {
+            k: round(v[0] / v[1], 4) if v[1] else None for k, v in sorted(principles.items())
+        },
+    }
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+        return
+    mode = "all datasets" if result.full else "changed datasets"
+    click.echo(f"assessed {len(result.scores):,} {mode} → <{result.graph}>")
+    click.echo(f"mean score {100 * result.mean:.1f} %")
+    for letter, share in summary["principles"].items():  # type: ignore[union-attr]
+        click.echo(f"  {letter}  {'–' if share is None else f'{100 * share:.1f} %'}")
+    click.echo("distribution (datasets per 10 % band):")
+    for i, n in enumerate(result.distribution()):
+        click.echo(f"  {10 * i:>3}–{10 * i + 10:<3} % {n:>6,}")
