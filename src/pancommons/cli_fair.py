@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 
 import click
 
@@ -16,12 +17,50 @@ from pancommons.config import Settings
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@click.option(
+    "--file",
+    "record",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Assess this record (DataCite XML/JSON, Turtle, JSON-LD) without storing it.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["datacite-xml", "datacite-json", "turtle", "jsonld"]),
+    help="Format of --file [default: guessed from the content].",
+)
 @click.pass_context
-def assess_cmd(ctx: click.Context, full: bool, online: bool, fmt: str) -> None:
-    """Assess the datasets' FAIRness; results go to {base}/graph/fair/{run} (history kept)."""
-    from pancommons.cli import EXIT_USAGE, _open, errors_as_exit_codes, fail
+def assess_cmd(
+    ctx: click.Context,
+    full: bool,
+    online: bool,
+    fmt: str,
+    record: Path | None,
+    input_format: str | None,
+) -> None:
+    """Assess the datasets' FAIRness; results go to {base}/graph/fair/{run} (history kept).
+    With --file, assess one record without storing it (what POST /fair/assess does)."""
+    from pancommons.cli import EXIT_INPUT, EXIT_USAGE, _open, errors_as_exit_codes, fail
     from pancommons.fair.assess import assess
 
+    if record is not None:
+        from pancommons.fair.whatif import SubmissionError, assess_record, guess_format
+
+        data = record.read_bytes()
+        settings = ctx.obj
+        with errors_as_exit_codes(), _open(ctx, read_only=True) as store:
+            try:
+                answer = assess_record(
+                    data, input_format or guess_format(data), base=settings.base, store=store
+                )
+            except SubmissionError as exc:
+                fail(f"{record}: {exc}", EXIT_INPUT)
+        if fmt == "json":
+            click.echo(json.dumps(answer, ensure_ascii=False, separators=(",", ":")))
+        else:
+            click.echo(f"{answer['dataset']}: score {100 * answer['score']:.1f} %")
+            for t in answer["tests"]:
+                click.echo(f"  {t['outcome']:<12} {t['principle']:<5} {t['test']}")
+        return
     if online:
         fail("--online is not available yet: run offline (online tests are 'untested')", EXIT_USAGE)
     settings: Settings = ctx.obj

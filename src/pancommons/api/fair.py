@@ -1,0 +1,89 @@
+"""``/fair``: the metric catalogue, a dataset's assessment, and what-if assessment."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from pancommons.fair.shapes import load_shapes
+from pancommons.fair.tests import METRIC_SET_VERSION, fair_tests
+from pancommons.fair.whatif import (
+    SubmissionError,
+    as_json,
+    assess_record,
+    guess_format,
+    score_one,
+)
+
+router = APIRouter(prefix="/fair", tags=["fair"])
+MAX_BODY = 5 * 1024 * 1024
+
+
+def _error(status: int, error: str, detail: str) -> JSONResponse:
+    from pancommons.api.app import error_response
+
+    return error_response(status, error, detail)
+
+
+@router.get("/metrics")
+def metrics() -> JSONResponse:
+    """The metric catalogue: every test with its metric, principle, points, maturity, mappings."""
+    tests = fair_tests(load_shapes().graph)
+    return JSONResponse(
+        {
+            "metric_set": METRIC_SET_VERSION,
+            "tests": [
+                {
+                    "test": t.iri,
+                    "metric": t.metric,
+                    "principle": t.principle,
+                    "points": t.points,
+                    "maturity": t.maturity,
+                    "mapsTo": list(t.maps_to),
+                    "online": t.online,
+                    "remediation": t.remediation,
+                }
+                for t in sorted(tests.values(), key=lambda t: (t.principle, t.iri))
+            ],
+        }
+    )
+
+
+@router.get("/dataset")
+async def dataset(request: Request, iri: str = Query(..., min_length=1)) -> JSONResponse:
+    """A stored dataset assessed now: score, every test with its outcome, failing paths, fixes."""
+    from pancommons.fair.engine import focus_nodes
+
+    store = request.app.state.store
+    if not iri.startswith(("http://", "https://")):
+        return _error(400, "bad request", f"iri must be an http(s) IRI, not {iri!r}")
+
+    def run() -> JSONResponse:
+        shapes = load_shapes()
+        if not set().union(*focus_nodes(store, shapes, focus={iri}).values()):
+            return _error(404, "not found", f"no dataset <{iri}> in the graph")
+        return JSONResponse(as_json(score_one(store, shapes, fair_tests(shapes.graph), iri)))
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/assess")
+async def assess(request: Request) -> JSONResponse:
+    """Assess a submitted record (DataCite XML or JSON, Turtle, JSON-LD) without storing it,
+    with what would newly pass or fail against the stored record of the same dataset."""
+    body = await request.body()
+    if not body:
+        return _error(400, "bad request", "empty body: submit a DataCite XML/JSON or RDF record")
+    if len(body) > MAX_BODY:
+        return _error(413, "payload too large", f"at most {MAX_BODY} bytes")
+    fmt = guess_format(body, request.headers.get("content-type"))
+    base = request.app.state.settings.base
+
+    def run() -> JSONResponse:
+        try:
+            return JSONResponse(assess_record(body, fmt, base=base, store=request.app.state.store))
+        except SubmissionError as exc:
+            return _error(400, "bad submission", f"{fmt}: {exc}")
+
+    return await run_in_threadpool(run)
