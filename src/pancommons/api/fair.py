@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from pancommons.fair.shapes import load_shapes
+from pancommons.fair.shapes import Shapes, load_shapes
 from pancommons.fair.tests import METRIC_SET_VERSION, fair_tests
 from pancommons.fair.whatif import (
     SubmissionError,
@@ -17,6 +19,14 @@ from pancommons.fair.whatif import (
 )
 
 router = APIRouter(prefix="/fair", tags=["fair"])
+
+
+@cache
+def _shapes() -> Shapes:
+    """The catalogue, parsed once per process (the compiled queries are cached with it)."""
+    return load_shapes()
+
+
 MAX_BODY = 5 * 1024 * 1024
 
 
@@ -29,7 +39,7 @@ def _error(status: int, error: str, detail: str) -> JSONResponse:
 @router.get("/metrics")
 def metrics() -> JSONResponse:
     """The metric catalogue: every test with its metric, principle, points, maturity, mappings."""
-    tests = fair_tests(load_shapes().graph)
+    tests = fair_tests(_shapes().graph)
     return JSONResponse(
         {
             "metric_set": METRIC_SET_VERSION,
@@ -60,7 +70,7 @@ async def dataset(request: Request, iri: str = Query(..., min_length=1)) -> JSON
         return _error(400, "bad request", f"iri must be an http(s) IRI, not {iri!r}")
 
     def run() -> JSONResponse:
-        shapes = load_shapes()
+        shapes = _shapes()
         if not set().union(*focus_nodes(store, shapes, focus={iri}).values()):
             return _error(404, "not found", f"no dataset <{iri}> in the graph")
         return JSONResponse(as_json(score_one(store, shapes, fair_tests(shapes.graph), iri)))
@@ -82,7 +92,8 @@ async def assess(request: Request) -> JSONResponse:
 
     def run() -> JSONResponse:
         try:
-            return JSONResponse(assess_record(body, fmt, base=base, store=request.app.state.store))
+            store = request.app.state.store
+            return JSONResponse(assess_record(body, fmt, base=base, store=store, shapes=_shapes()))
         except SubmissionError as exc:
             return _error(400, "bad submission", f"{fmt}: {exc}")
 
