@@ -284,3 +284,45 @@ def add_technique(
     t.add(concept, T.PREF_LABEL, literal(text))
     t.add(dataset, T.THEME, concept)
     t.add(dataset, T.KEYWORD, literal(text))
+
+
+# --- people and organisations (one identity rule for every mapping) ------------------------------
+
+
+def person_node(
+    ctx: Context,
+    t: Triples,
+    *,
+    orcid: str | None,
+    key: str,
+    name: str = "",
+    given: object = None,
+    family: object = None,
+) -> str | None:
+    """A foaf:Person: its ORCID IRI when there is one, else minted from ``key`` (a stable local
+    key: the name, a login); None without either. Writes the type and the names given."""
+    if orcid:
+        node = iri(orcid)
+    elif key:
+        node = iri(ctx.mint("person", key))
+    else:
+        return None
+    t.type(node, T.PERSON)
+    t.text(node, T.NAME, name)
+    t.text(node, T.GIVEN_NAME, given)
+    t.text(node, T.FAMILY_NAME, family)
+    return node
+
+
+def organization_node(ctx: Context, t: Triples, *, ror: str | None, name: str) -> str | None:
+    """A foaf:Organization: its ROR (or other PID) IRI when there is one, else minted from its
+    name; None without either. Writes the type and the name."""
+    if ror:
+        node = iri(ror)
+    elif name:
+        node = iri(ctx.mint("organization", name))
+    else:
+        return None
+    t.type(node, T.ORGANIZATION)
+    t.text(node, T.NAME, name)
+    return node

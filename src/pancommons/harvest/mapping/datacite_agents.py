@@ -12,6 +12,8 @@ from pancommons.harvest.mapping.common import (
     doi_or_none,
     license_iri,
     orcid_or_none,
+    organization_node,
+    person_node,
     ror_or_none,
 )
 from pancommons.harvest.mapping.datacite_resource import Resource, items, one_line, text
@@ -40,10 +42,7 @@ def organization(ctx: Context, t: Triples, name: str, pid: str | None = None) ->
         return None
     if pid and pid == ctx.facility:
         return ctx.facility_node(t)
-    node = iri(pid or ctx.mint("organization", name))
-    t.type(node, T.ORGANIZATION)
-    t.text(node, T.NAME, name)
-    return node
+    return organization_node(ctx, t, ror=pid, name=name)
 
 
 def _identifiers(agent: dict[str, Any]) -> list[tuple[str, str]]:
@@ -75,14 +74,9 @@ def agent(ctx: Context, t: Triples, a: dict[str, Any]) -> tuple[str | None, bool
     if text(a.get("nameType")).lower() == "organizational":
         ror = next((r for v, _ in ids if (r := ror_or_none(v))), None)
         return organization(ctx, t, name, ror), True
-    orcid = _orcid(ids)
-    if not orcid and not name:
+    node = person_node(ctx, t, orcid=_orcid(ids), key=name, name=name, given=given, family=family)
+    if node is None:
         return None, False
-    node = iri(orcid or ctx.mint("person", name))
-    t.type(node, T.PERSON)
-    t.text(node, T.NAME, name)
-    t.text(node, T.GIVEN_NAME, given)
-    t.text(node, T.FAMILY_NAME, family)
     affiliations = a.get("affiliation")
     for aff in affiliations if isinstance(affiliations, list) else [affiliations]:
         org = _affiliation(ctx, t, aff)

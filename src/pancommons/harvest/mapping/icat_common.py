@@ -19,7 +19,9 @@ from pancommons.harvest.mapping.common import (
     date_term,
     doi_or_none,
     orcid_or_none,
+    organization_node,
     parameter_iri,
+    person_node,
     ror_or_none,
     technique_iri,
 )
@@ -153,16 +155,7 @@ def instrument(
 
 
 def organization(ctx: Context, t: Triples, name: str, pid: object = None) -> str | None:
-    ror = ror_or_none(pid)
-    if ror:
-        node = iri(ror)
-    elif name:
-        node = iri(ctx.mint("organization", name))
-    else:
-        return None
-    t.type(node, T.ORGANIZATION)
-    t.text(node, T.NAME, name)
-    return node
+    return organization_node(ctx, t, ror=ror_or_none(pid), name=name)
 
 
 def person(ctx: Context, t: Triples, user: dict[str, Any]) -> str | None:
@@ -171,16 +164,11 @@ def person(ctx: Context, t: Triples, user: dict[str, Any]) -> str | None:
     login = s(user.get("name"))
     given, family = s(user.get("givenName")), s(user.get("familyName"))
     full = s(user.get("fullName")) or " ".join(x for x in (given, family) if x)
-    if orcid:
-        node = iri(orcid)
-    elif login or full:
-        node = iri(ctx.mint("person", login or full))
-    else:
+    node = person_node(
+        ctx, t, orcid=orcid, key=login or full, name=full, given=given, family=family
+    )
+    if node is None:
         return None
-    t.type(node, T.PERSON)
-    t.text(node, T.NAME, full)
-    t.text(node, T.GIVEN_NAME, given)
-    t.text(node, T.FAMILY_NAME, family)
     org = organization(ctx, t, s(user.get("affiliation")))
     if org:
         t.add(node, T.P_AFFILIATION, org)

@@ -29,7 +29,9 @@ from pancommons.harvest.mapping.common import (
     add_size,
     doi_or_none,
     orcid_or_none,
+    organization_node,
     parameter_iri,
+    person_node,
     ror_or_none,
     technique_iri,
 )
@@ -180,14 +182,9 @@ def _sample(ctx: Context, t: Triples, sample: dict[str, Any], key: str) -> str:
 def _person(ctx: Context, t: Triples, user: dict[str, Any]) -> str | None:
     name = str(user.get("name") or "").strip()
     orcid = orcid_or_none(str(user.get("orcid") or "").strip())
-    if orcid:
-        node = iri(orcid)
-    elif name:
-        node = iri(ctx.mint("person", name))
-    else:
+    node = person_node(ctx, t, orcid=orcid, key=name, name=name)
+    if node is None:
         return None
-    t.type(node, T.PERSON)
-    t.text(node, T.NAME, name)
     affiliation = str(user.get("affiliation") or "").strip()
     if affiliation:
         t.add(node, T.P_AFFILIATION, _organization(ctx, t, affiliation))
@@ -204,7 +201,6 @@ def _organization(ctx: Context, t: Triples, name: str) -> str:
         fac = ctx.facility_node(t)
         if fac:
             return fac
-    org = iri(ctx.mint("organization", name))
-    t.type(org, T.ORGANIZATION)
-    t.text(org, T.NAME, name)
+    org = organization_node(ctx, t, ror=None, name=name)
+    assert org is not None  # callers pass a non-empty name
     return org

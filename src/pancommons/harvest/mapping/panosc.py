@@ -21,7 +21,9 @@ from pancommons.harvest.mapping.common import (
     add_technique,
     doi_or_none,
     orcid_or_none,
+    organization_node,
     parameter_iri,
+    person_node,
     ror_or_none,
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal
@@ -222,32 +224,21 @@ def _person(ctx: Context, t: Triples, p: dict[str, Any]) -> str | None:
     name = str(p.get("fullName") or "").strip()
     if not name:
         name = " ".join(str(p.get(k) or "").strip() for k in ("firstName", "lastName")).strip()
-    if orcid:
-        node = iri(orcid)
-    elif name:
-        # PaNOSC Person.id is ephemeral like every id: the name is the stabler local key.
-        node = iri(ctx.mint("person", name))
-    else:
-        return None
-    t.type(node, T.PERSON)
-    t.text(node, T.NAME, name)
-    t.text(node, T.GIVEN_NAME, p.get("firstName"))
-    t.text(node, T.FAMILY_NAME, p.get("lastName"))
-    t.text(node, T.IDENTIFIER, p.get("researcherId"))
+    # PaNOSC Person.id is ephemeral like every id: the name is the stabler local key.
+    node = person_node(
+        ctx, t, orcid=orcid, key=name, name=name, given=p.get("firstName"), family=p.get("lastName")
+    )
+    if node:
+        t.text(node, T.IDENTIFIER, p.get("researcherId"))
     return node
 
 
 def _organization(ctx: Context, t: Triples, a: dict[str, Any]) -> str | None:
     ror = ror_or_none(a.get("pid")) or ror_or_none(a.get("id"))
     name = str(a.get("name") or "").strip()
-    if ror:
-        node = iri(ror)
-    elif name:
-        node = iri(ctx.mint("organization", name))
-    else:
+    node = organization_node(ctx, t, ror=ror, name=name)
+    if node is None:
         return None
-    t.type(node, T.ORGANIZATION)
-    t.text(node, T.NAME, name)
     parts = [
         (T.STREET, a.get("address")),
         (T.LOCALITY, a.get("city")),

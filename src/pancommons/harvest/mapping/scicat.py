@@ -29,7 +29,9 @@ from pancommons.harvest.mapping.common import (
     add_technique,
     doi_or_none,
     orcid_or_none,
+    organization_node,
     parameter_iri,
+    person_node,
     ror_or_none,
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal, number
@@ -156,16 +158,17 @@ class _People:
         orcid_iri = orcid_or_none(_text(orcid)) if _text(orcid) else None
         if not orcid_iri and name in self.by_name:
             return self.by_name[name]
-        if orcid_iri:
-            node = iri(orcid_iri)
-        elif name:
-            node = iri(self.ctx.mint("person", name))
-        else:
+        node = person_node(
+            self.ctx,
+            self.t,
+            orcid=orcid_iri,
+            key=name,
+            name=name,
+            given=_text(given),
+            family=_text(family),
+        )
+        if node is None:
             return None
-        self.t.type(node, T.PERSON)
-        self.t.text(node, T.NAME, name)
-        self.t.text(node, T.GIVEN_NAME, _text(given))
-        self.t.text(node, T.FAMILY_NAME, _text(family))
         if name:
             self.by_name[name] = node
         return node
@@ -176,13 +179,7 @@ class _People:
 
 
 def _organization(ctx: Context, t: Triples, name: object, ror: object = None) -> str | None:
-    ror_iri = ror_or_none(ror)
-    text = _text(name)
-    if not ror_iri and not text:
-        return None
-    node = _typed(t, ror_iri or ctx.mint("organization", text), T.ORGANIZATION)
-    t.text(node, T.NAME, text)
-    return node
+    return organization_node(ctx, t, ror=ror_or_none(ror), name=_text(name))
 
 
 # --- datasets --------------------------------------------------------------------------------
