@@ -94,7 +94,8 @@ _ANNOTATIONS = {
     RDFS.label,
     RDFS.comment,
 }
-_PROPERTY_PARAMS = {
+PROPERTY_PARAMETERS = {
+    # the SHACL Core subset the compiler supports on property shapes (docs/fair.md)
     SH.path,
     SH.minCount,
     SH.maxCount,
@@ -108,7 +109,7 @@ _PROPERTY_PARAMS = {
     SH.hasValue,
     SH.node,
 }
-_NODE_PARAMS = {SH.targetClass, SH.property}
+NODE_PARAMETERS = {SH.targetClass, SH.property}
 NODE_KINDS = {
     str(SH[k])
     for k in (
@@ -224,7 +225,7 @@ class _Parser:
     def node_shape(self, s: Node, *, top: bool) -> NodeShape:
         if s in self.stack:
             raise UnsupportedShape(f"shape {s}: recursive sh:node is not supported")
-        self._check(s, _NODE_PARAMS, "node shape")
+        self._check(s, NODE_PARAMETERS, "node shape")
         target = self._one(s, SH.targetClass) if top else None
         self.stack.append(s)
         props = tuple(
@@ -236,7 +237,7 @@ class _Parser:
         return NodeShape(str(s), str(target) if target is not None else None, props)
 
     def property_shape(self, s: Node) -> PropertyShape:
-        self._check(s, _PROPERTY_PARAMS, "property shape")
+        self._check(s, PROPERTY_PARAMETERS, "property shape")
         path = self._one(s, SH.path)
         if path is None:
             raise UnsupportedShape(f"property shape {s}: no sh:path")
