@@ -54,6 +54,27 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PANCOMMONS_STATE": str(tmp_path / "state")}
 
 
+def kill_after_pages(
+    store: Path, source: Path, tmp_path: Path, *, pages: int
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Run ``pancommons harvest`` and SIGKILL it once its checkpoint counts ``pages`` pages."""
+    proc = subprocess.Popen(
+        [EXE, "--store", str(store), "harvest", str(source)],
+        env=env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    checkpoint = tmp_path / "state" / "killme" / "checkpoint.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if checkpoint.exists() and json.loads(checkpoint.read_text())["pages"] >= pages:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    return proc, checkpoint
+
+
 def test_sigkill_mid_run_keeps_the_graph_and_resume_equals_a_full_run(
     server, tmp_path: Path
 ) -> None:
@@ -68,20 +89,7 @@ def test_sigkill_mid_run_keeps_the_graph_and_resume_equals_a_full_run(
     # The catalogue changes; every page is now slow, and we kill the run half way.
     state.catalogues["cat"] = Catalogue("panosc", big_catalogue(60, "second"))
     state.faults.append(Fault("slow", collection="Datasets", delay=0.15, times=10**6))
-    proc = subprocess.Popen(
-        [EXE, "--store", str(store), "harvest", str(source)],
-        env=env(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    checkpoint = tmp_path / "state" / "killme" / "checkpoint.json"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if checkpoint.exists() and json.loads(checkpoint.read_text())["pages"] >= 4:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc, checkpoint = kill_after_pages(store, source, tmp_path, pages=4)
     assert proc.returncode == -signal.SIGKILL
     pages_done = json.loads(checkpoint.read_text())["pages"]
     assert 4 <= pages_done < 12, "killed in the middle"
@@ -164,20 +172,7 @@ def test_sigkill_during_a_first_harvest_leaves_no_half_graph(server, tmp_path: P
     store = tmp_path / "store"
     source = toml(tmp_path, url)
     state.faults.append(Fault("slow", collection="Datasets", delay=0.15, times=10**6))
-    proc = subprocess.Popen(
-        [EXE, "--store", str(store), "harvest", str(source)],
-        env=env(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    checkpoint = tmp_path / "state" / "killme" / "checkpoint.json"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if checkpoint.exists() and json.loads(checkpoint.read_text())["pages"] >= 4:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    kill_after_pages(store, source, tmp_path, pages=4)
     with EmbeddedStore(store) as s:
         assert GRAPH not in s.graphs() and s.count(GRAPH) == 0
     state.faults.clear()
