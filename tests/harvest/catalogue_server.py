@@ -19,11 +19,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.harvest.local_http import QuietHandler, serving
 
 SCICAT_PATHS = {
     "instruments": "Instruments",
@@ -71,24 +72,7 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def handle(self) -> None:
-        # A client killed mid-request (the SIGKILL test) is normal here, not an error.
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def finish(self) -> None:
-        with suppress(BrokenPipeError, ConnectionResetError):
-            super().finish()
-
+class _Handler(QuietHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
@@ -193,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if action == "badjson":
             body = b'[{"pid": "20.500.12269/cut", "title": "cut sh'
-            self._send_bytes(200, body)
+            self.send_body(200, body)
             return True
         status = int(action)
         headers = {"Retry-After": fault.retry_after} if status == 429 else {}
@@ -201,16 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     def _send(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        self._send_bytes(status, json.dumps(data).encode(), headers)
-
-    def _send_bytes(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, json.dumps(data).encode(), headers)
 
 
 _PANOSC_RELATIONS = {
@@ -234,26 +209,12 @@ def _matches(record: Any, where: dict[str, Any]) -> bool:
     return gt is None or (isinstance(value, str) and value > gt)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: ServerState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
 @contextmanager
 def catalogue_server(catalogues: dict[str, Catalogue]) -> Iterator[tuple[str, ServerState]]:
     """(base URL, state): add ``Fault``s to ``state.faults``; ``state.requests`` logs paths."""
     state = ServerState(catalogues)
-    server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler, state) as server:
+        yield server.url, state
 
 
 def load_snapshot(folder: Any) -> dict[str, list[Any]]:

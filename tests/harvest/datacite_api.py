@@ -19,11 +19,12 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from tests.harvest.local_http import QuietHandler, serving
 
 _QUERY = re.compile(r"^updated:\[(\S+) TO \*\]$")
 
@@ -70,22 +71,8 @@ def _after(token: str) -> list[str]:
     return list(json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))))
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def finish(self) -> None:
-        with suppress(BrokenPipeError, ConnectionResetError):
-            super().finish()
+class _Handler(QuietHandler):
+    content_type = "application/vnd.api+json"
 
     def do_GET(self) -> None:
         state = self.server.state
@@ -143,20 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"data": page, "meta": {"total": len(records)}, "links": links})
 
     def _send(self, status: int, data: Any) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/vnd.api+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: ApiState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
+        self.send_body(status, json.dumps(data).encode())
 
 
 @contextmanager
@@ -165,14 +139,8 @@ def datacite_server(
 ) -> Iterator[tuple[str, ApiState]]:
     """(base URL, state) of a DataCite API serving ``records`` (REST ``data`` items)."""
     state = ApiState(list(records), max_page_size)
-    server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler, state) as server:
+        yield server.url, state
 
 
 def malformed_record(

@@ -19,10 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from tests.harvest.local_http import QuietHandler, serving
 
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
@@ -87,16 +88,8 @@ class OaiError(Exception):
         self.code = code
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def finish(self) -> None:
-        with suppress(BrokenPipeError, ConnectionResetError):
-            super().finish()
+class _Handler(QuietHandler):
+    content_type = "text/xml; charset=utf-8"
 
     def do_GET(self) -> None:
         state = self.server.state
@@ -128,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _identify(self) -> str:
         return (
             "<Identify><repositoryName>Test repository</repositoryName>"
-            f"<baseURL>{escape(self.server.url)}</baseURL><protocolVersion>2.0</protocolVersion>"
+            f"<baseURL>{escape(self.server.url + '/oai')}</baseURL><protocolVersion>2.0</protocolVersion>"
             "<adminEmail>nobody@example.org</adminEmail>"
             "<earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
             "<deletedRecord>persistent</deletedRecord>"
@@ -247,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<responseDate>{now}</responseDate><request{attrs}>{escape(self.server.url)}</request>"
+            f"<responseDate>{now}</responseDate><request{attrs}>{escape(self.server.url + '/oai')}</request>"
             f"{body}</OAI-PMH>"
         )
 
@@ -255,35 +248,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, self._document(args, body).encode("utf-8"))
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: RepoState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/oai"
+        self.send_body(status, body, headers)
 
 
 @contextmanager
 def oai_repository(state: RepoState) -> Iterator[str]:
     """The base URL of a repository serving ``state`` (change it while the server runs)."""
-    server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler, state) as server:
+        yield f"{server.url}/oai"
 
 
 def dc_metadata(**elements: str | list[str]) -> str:
