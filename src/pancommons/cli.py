@@ -385,9 +385,11 @@ def _serve(
 def _register() -> None:
     from pancommons.cli_fair import assess_cmd
     from pancommons.cli_harvest import harvest_cmd
+    from pancommons.cli_scores import scores_cmd
 
     cli.add_command(harvest_cmd)
     cli.add_command(assess_cmd)
+    cli.add_command(scores_cmd)
 
 
 _register()

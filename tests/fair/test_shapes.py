@@ -151,6 +151,7 @@ def test_online_tests_are_harmless_offline(shapes: rdflib.Graph, metrics: rdflib
         "F1-pid-resolves",
         "A1-landing-page-resolves",
         "A1-data-retrievable",
+        "I1-content-negotiation",
     }
     for t in online:
         constraints = {p for p, _ in shapes.predicate_objects(t) if p in CONSTRAINTS}

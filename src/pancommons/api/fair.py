@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -58,6 +59,34 @@ def metrics() -> JSONResponse:
             ],
         }
     )
+
+
+@router.get("/scores")
+async def scores(
+    request: Request,
+    scope: str = Query("all", description="all, facility:NAME, instrument:IRI, …"),
+    by: Annotated[list[str], Query(description="facility, instrument, technique, year…")] = [],  # noqa: B006
+) -> JSONResponse:
+    """The latest scores of a scope: per principle and metric, distribution, top fixes, trend
+    over runs, the F-UJI v0.8 view, and breakdowns per group."""
+    from pancommons.fair.aggregate import scores_summary
+    from pancommons.fair.scope import GROUPS, ScopeError, parse_scope
+
+    try:
+        parsed = parse_scope(scope)
+    except ScopeError as exc:
+        return _error(400, "bad request", str(exc))
+    bad = [b for b in by if b not in GROUPS]
+    if bad:
+        return _error(400, "bad request", f"by={bad[0]!r}: one of {', '.join(GROUPS)}")
+    store = request.app.state.store
+    base = request.app.state.settings.base
+
+    def run() -> JSONResponse:
+        tests = fair_tests(_shapes().graph)
+        return JSONResponse(scores_summary(store, tests, base, parsed, by))
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/dataset")

@@ -18,6 +18,7 @@ from rdflib.term import Node
 from pancommons import vocab
 from pancommons.fair.engine import assess_fast, focus_nodes
 from pancommons.fair.results import Run, write_run
+from pancommons.fair.scope import Scope, datasets_in
 from pancommons.fair.scoring import DatasetScore, score
 from pancommons.fair.shapes import SH, Shapes, load_shapes, parse_shapes
 from pancommons.fair.tests import FairTest, fair_tests
@@ -51,13 +52,15 @@ def _now() -> str:
 
 
 def changed_datasets(store: Store, base: str) -> set[str] | None:
-    """Datasets of the source graphs harvested since the last assessment run started; None
-    when there was no run yet (everything must be assessed)."""
+    """Datasets of the source graphs harvested since the last assessment run of the whole graph
+    started (runs restricted to a scope do not count); None when there was no such run yet
+    (everything must be assessed)."""
     meta = vocab.meta_graph(base)
     last = list(
         store.query(
             f"SELECT (MAX(?t) AS ?last) WHERE {{ GRAPH <{meta}> {{ "
-            f"?r a <{_PAN}AssessmentRun> ; <{_PROV}startedAtTime> ?t }} }}"
+            f"?r a <{_PAN}AssessmentRun> ; <{_PROV}startedAtTime> ?t "
+            f"FILTER NOT EXISTS {{ ?r <{_PAN}scope> ?scope }} }} }}"
         )  # type: ignore[arg-type]
     )
     if not last or last[0]["last"] is None:
@@ -111,14 +114,20 @@ def assess(
     base: str = vocab.DEFAULT_BASE,
     *,
     full: bool = False,
+    scope: Scope | None = None,
     shapes: Shapes | None = None,
     shapes_folder: Path | None = None,
 ) -> Assessment:
+    """Assess the changed datasets (all with ``full`` or on the first run), only those in
+    ``scope`` when given, and write the run's results graph."""
     shapes = shapes or load_shapes(shapes_folder)
     tests = fair_tests(shapes.graph)
     started = _now()
     focus = None if full else changed_datasets(store, base)
     is_full = focus is None
+    if scope is not None and scope.kind != "all":
+        in_scope = datasets_in(store, scope, base)
+        focus = in_scope if focus is None else focus & in_scope
     targets = focus_nodes(store, shapes, focus=focus)
     datasets = set().union(*targets.values()) if targets else set()
     violations = assess_fast(store, shapes, focus=focus, threads=2)
@@ -130,6 +139,7 @@ def assess(
     )
     run_id = started.replace(":", "").replace("-", "").replace(".", "") + "-" + uuid.uuid4().hex[:6]
     # Offline only: tests marked pan:online are reported untested (online checks: issue #5).
-    run = Run(run_id, started, _now(), len(scores), is_full, online=False)
+    scoped = str(scope) if scope is not None and scope.kind != "all" else None
+    run = Run(run_id, started, _now(), len(scores), is_full, online=False, scope=scoped)
     graph = write_run(store, run, scores, base)
     return Assessment(graph, run_id, is_full, scores)

@@ -1,8 +1,9 @@
 """Assessment results as RDF in ``{base}/graph/fair/{run}`` (DESIGN §7), one graph per run,
-never overwritten: per dataset and test a ``dqv:QualityMeasurement`` that is also an
-``earl:Assertion`` (with an ``earl:TestResult`` and its ``earl:outcome``; the failed tests as
-``pan:failedTest``) and an ``ftr:TestResult``, plus the dataset's total; the run is a PROV
-activity in the meta graph."""
+never overwritten: per dataset and metric a ``dqv:QualityMeasurement`` that is also an
+``earl:Assertion`` (with an ``earl:TestResult`` and its ``earl:outcome``; the metric's tests that
+did not pass as ``pan:failedTest``, ``pan:inapplicableTest`` or ``pan:untestedTest``, so every
+test's outcome can be read back, see ``history.py``) and an ``ftr:TestResult``, plus the
+dataset's total; the run is a PROV activity in the meta graph."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ PAN = str(vocab.PAN)
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
+_NOT_PASSED = {FAILED: "failedTest", INAPPLICABLE: "inapplicableTest", UNTESTED: "untestedTest"}
+"""Per-test outcomes other than passed, on the metric's result (the other tests passed)."""
+
+
 def _t(ns: str, local: str) -> str:
     return f"<{ns}{local}>"
 
@@ -37,6 +42,8 @@ class Run:
     datasets: int
     full: bool
     online: bool
+    scope: str | None = None
+    """``facility:ESRF`` etc. when the run assessed only that part of the graph."""
 
     def iri(self, base: str) -> str:
         return vocab.mint("assessment", "runs", self.run_id, base)
@@ -81,8 +88,11 @@ def write_run(store: Store, run: Run, scores: dict[str, DatasetScore], base: str
             t.type(result, _t(EARL, "TestResult"))
             t.add(result, _t(EARL, "outcome"), _t(EARL, metric_outcome(outcomes)))
             for o in outcomes:
-                if o.outcome == FAILED:
-                    t.add(result, _t(PAN, "failedTest"), iri(o.test.iri))
+                if o.outcome in _NOT_PASSED:
+                    t.add(result, _t(PAN, _NOT_PASSED[o.outcome]), iri(o.test.iri))
+                if o.detail:  # "{test name}: {what happened}", read back by history.py
+                    name = o.test.iri.rsplit("/", 1)[-1]
+                    t.add(result, _t(PAN, "detail"), literal(f"{name}: {o.detail}"))
         total = iri(f"{run_iri}/{quote(dataset, safe='')}")
         t.type(total, _t(DQV, "QualityMeasurement"))
         t.add(total, _t(DQV, "computedOn"), d)
@@ -104,5 +114,7 @@ def write_run(store: Store, run: Run, scores: dict[str, DatasetScore], base: str
     meta.add(r, _t(PAN, "datasetsAssessed"), number(run.datasets))
     meta.add(r, _t(PAN, "mode"), literal("full" if run.full else "incremental"))
     meta.add(r, _t(PAN, "online"), literal("true" if run.online else "false", XSD + "boolean"))
+    if run.scope:
+        meta.add(r, _t(PAN, "scope"), literal(run.scope))
     store.update(f"INSERT DATA {{ GRAPH <{vocab.meta_graph(base)}> {{\n{meta.text_value()}}} }}")
     return graph

@@ -6,7 +6,7 @@ denominator."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pancommons.fair.tests import METRIC_SET_VERSION, FairTest
@@ -20,6 +20,8 @@ class Outcome:
     outcome: str
     paths: tuple[str, ...] = ()
     """The property shapes that found a violation (what to fix)."""
+    detail: str = ""
+    """Online checks: what was fetched and what happened."""
 
     @property
     def earned(self) -> float:
@@ -81,11 +83,13 @@ def score(
     tests: dict[str, FairTest],
     violations: Iterable[tuple[str, str, str]],
     *,
-    online: bool = False,
+    online: Mapping[tuple[str, str], tuple[bool, str]] | None = None,
     not_applicable: dict[str, set[str]] | None = None,
 ) -> dict[str, DatasetScore]:
     """Scores of ``datasets`` from the engine's violations (focus, source shape, component).
 
+    ``online``: (dataset, test IRI) → (passed, detail) from the online checks; without it (an
+    offline run) the tests marked ``pan:online`` are untested, as are those it has no answer for.
     ``not_applicable``: test IRI → datasets its guard (``pan:applicableIf``) excludes."""
     not_applicable = not_applicable or {}
     failed: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -101,10 +105,17 @@ def score(
     for d in datasets:
         s = DatasetScore(d)
         for t in ordered:
-            if (t.online and not online) or t.deactivated:
+            if t.deactivated:
                 s.outcomes.append(Outcome(t, UNTESTED))
             elif d in not_applicable.get(t.iri, ()):
                 s.outcomes.append(Outcome(t, INAPPLICABLE))
+            elif t.online:
+                answer = online.get((d, t.iri)) if online is not None else None
+                if answer is None:
+                    s.outcomes.append(Outcome(t, UNTESTED))
+                else:
+                    passed, detail = answer
+                    s.outcomes.append(Outcome(t, PASSED if passed else FAILED, detail=detail))
             elif (d, t.iri) in failed:
                 s.outcomes.append(Outcome(t, FAILED, tuple(sorted(failed[(d, t.iri)]))))
             else:
