@@ -11,9 +11,34 @@ import click
 from pancommons.config import Settings
 
 
+def _fetch_progress():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from pancommons.cli import _stderr_console
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_stderr_console(),
+    )
+
+
 @click.command("assess")
 @click.option("--full", is_flag=True, help="Assess every dataset, not only the changed ones.")
-@click.option("--online", is_flag=True, help="Also run the checks that need the network.")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also run the checks that need the network (PID resolves, landing page, data URLs, "
+    "content negotiation); polite: rate-limited per host, cached for a day under {state}/online.",
+)
+@click.option(
+    "--scope",
+    default="all",
+    show_default=True,
+    help="Assess only part of the graph: facility:NAME|IRI, instrument:IRI, technique:IRI or "
+    "source:NAME (does not count as the baseline of later incremental runs).",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -25,7 +50,7 @@ from pancommons.config import Settings
 )
 @click.option(
     "--input-format",
-    type=click.Choice(["datacite-xml", "datacite-json", "turtle", "jsonld"]),
+    type=click.Choice(["datacite-xml", "datacite-json", "schemaorg", "turtle", "jsonld"]),
     help="Format of --file [default: guessed from the content].",
 )
 @click.pass_context
@@ -33,13 +58,20 @@ def assess_cmd(
     ctx: click.Context,
     full: bool,
     online: bool,
+    scope: str,
     fmt: str,
     record: Path | None,
     input_format: str | None,
 ) -> None:
     """Assess the datasets' FAIRness; results go to {base}/graph/fair/{run} (history kept).
     With --file, assess one record without storing it (what POST /fair/assess does)."""
-    from pancommons.cli import EXIT_INPUT, EXIT_USAGE, _open, errors_as_exit_codes, fail
+    from pancommons.cli import (
+        EXIT_INPUT,
+        EXIT_USAGE,
+        _open,
+        errors_as_exit_codes,
+        fail,
+    )
     from pancommons.fair.assess import assess
 
     if record is not None:
@@ -61,11 +93,39 @@ def assess_cmd(
             for t in answer["tests"]:
                 click.echo(f"  {t['outcome']:<12} {t['principle']:<5} {t['test']}")
         return
-    if online:
-        fail("--online is not available yet: run offline (online tests are 'untested')", EXIT_USAGE)
+    from pancommons.fair.online import OnlineConfig
+    from pancommons.fair.scope import ScopeError, parse_scope
+
     settings: Settings = ctx.obj
-    with errors_as_exit_codes(), _open(ctx) as store:
-        result = assess(store, settings.base, full=full)
+    try:
+        parsed = parse_scope(scope)
+    except ScopeError as exc:
+        fail(str(exc), EXIT_USAGE)
+    config = None
+    if online:
+        config = OnlineConfig(
+            doi_resolver=settings.doi_resolver,
+            handle_resolver=settings.handle_resolver,
+            rate=settings.online_rate,
+            timeout=settings.online_timeout,
+            cache_dir=Path(settings.state) / "online",
+        )
+    with errors_as_exit_codes(), _open(ctx) as store, _fetch_progress() as bar:
+        task = bar.add_task("online checks", total=None, visible=online)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = assess(
+            store, settings.base, full=full, scope=parsed, online=config, progress=progress
+        )
+    if result.online is not None:
+        st = result.online
+        click.echo(
+            f"online: {st.requests:,} requests to {len(st.per_host):,} hosts, "
+            f"{st.cache_hits:,} cached answers, {st.not_modified:,} not modified",
+            err=True,
+        )
     principles: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for s in result.scores.values():
         for letter, (earned, possible) in s.by_letter().items():
@@ -73,6 +133,8 @@ def assess_cmd(
             principles[letter][1] += possible
     summary = {
         "run": result.run_id,
+        "scope": str(parsed),
+        "online": online,
         "graph": result.graph,
         "full": result.full,
         "datasets": len(result.scores),

@@ -51,6 +51,19 @@ class Settings:
     port: int = 8000
     """Port ``pancommons serve`` listens on."""
 
+    doi_resolver: str = "https://doi.org/"
+    """``assess --online``: resolver the DOIs are resolved through (DOI appended)."""
+
+    handle_resolver: str = "https://hdl.handle.net/"
+    """``assess --online``: resolver the Handles are resolved through (Handle appended)."""
+
+    online_rate: float = 2.0
+    """``assess --online``: requests per second to any one host (answers are cached for a day
+    under ``{state}/online``, then re-checked with conditional GETs)."""
+
+    online_timeout: float = 10.0
+    """``assess --online``: seconds to wait for a host to connect or answer."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from defaults, then ``PANCOMMONS_*`` environment variables, then overrides

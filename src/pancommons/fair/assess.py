@@ -8,6 +8,7 @@ first run, ``full=True``, or a graph loaded without a harvest record, assesses e
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,15 +18,23 @@ from rdflib.term import Node
 
 from pancommons import vocab
 from pancommons.fair.engine import assess_fast, focus_nodes
+from pancommons.fair.online import (
+    ONLINE_TESTS,
+    OnlineConfig,
+    OnlineStats,
+    check_online_with_stats,
+)
 from pancommons.fair.results import Run, write_run
 from pancommons.fair.scope import Scope, datasets_in
 from pancommons.fair.scoring import DatasetScore, score
 from pancommons.fair.shapes import SH, Shapes, load_shapes, parse_shapes
 from pancommons.fair.tests import FairTest, fair_tests
+from pancommons.harvest.mapping.nt import iri
 from pancommons.store.base import Store
 
 _PAN = str(vocab.PAN)
 _PROV = "http://www.w3.org/ns/prov#"
+_DCT = "http://purl.org/dc/terms/"
 
 
 @dataclass
@@ -34,6 +43,8 @@ class Assessment:
     run_id: str
     full: bool
     scores: dict[str, DatasetScore]
+    online: OnlineStats | None = None
+    """Requests, cache hits and 304s of the online checks (None: an offline run)."""
 
     def distribution(self, bins: int = 10) -> list[int]:
         """How many datasets scored in each tenth of the scale (0–10 %, …, 90–100 %)."""
@@ -115,11 +126,15 @@ def assess(
     *,
     full: bool = False,
     scope: Scope | None = None,
+    online: OnlineConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
     shapes: Shapes | None = None,
     shapes_folder: Path | None = None,
 ) -> Assessment:
     """Assess the changed datasets (all with ``full`` or on the first run), only those in
-    ``scope`` when given, and write the run's results graph."""
+    ``scope`` when given, and write the run's results graph. With ``online``, the tests marked
+    ``pan:online`` are run over HTTP (``progress(done, total)`` counts their fetches); without,
+    they are untested."""
     shapes = shapes or load_shapes(shapes_folder)
     tests = fair_tests(shapes.graph)
     started = _now()
@@ -131,15 +146,36 @@ def assess(
     targets = focus_nodes(store, shapes, focus=focus)
     datasets = set().union(*targets.values()) if targets else set()
     violations = assess_fast(store, shapes, focus=focus, threads=2)
+    skip = guarded(store, shapes, tests, focus)
+    answers, stats = None, None
+    if online is not None and datasets:
+        checks, stats = check_online_with_stats(store, datasets, online, progress=progress)
+        answers = {k: (c.passed, c.detail) for k, c in checks.items()}
+        data_test = ONLINE_TESTS["A1-data-retrievable"]
+        skip[data_test] = skip.get(data_test, set()) | under_embargo(store, datasets)
     scores = score(
         sorted(datasets),
         tests,
         ((r.focus, r.shape, r.component) for r in violations),
-        not_applicable=guarded(store, shapes, tests, focus),
+        online=answers,
+        not_applicable=skip,
     )
     run_id = started.replace(":", "").replace("-", "").replace(".", "") + "-" + uuid.uuid4().hex[:6]
-    # Offline only: tests marked pan:online are reported untested (online checks: issue #5).
     scoped = str(scope) if scope is not None and scope.kind != "all" else None
-    run = Run(run_id, started, _now(), len(scores), is_full, online=False, scope=scoped)
+    run = Run(run_id, started, _now(), len(scores), is_full, online is not None, scope=scoped)
     graph = write_run(store, run, scores, base)
-    return Assessment(graph, run_id, is_full, scores)
+    return Assessment(graph, run_id, is_full, scores, stats)
+
+
+def under_embargo(store: Store, datasets: set[str]) -> set[str]:
+    """The datasets whose data is under embargo now: access rights "embargoed" (COAR c_f1cf) or
+    an availability date (``dct:available``) after today. Their data-access check is
+    inapplicable (DESIGN §7); the landing page must answer all the same."""
+    values = " ".join(iri(d) for d in sorted(datasets))
+    rows = store.query(
+        f"""SELECT DISTINCT ?d WHERE {{ VALUES ?d {{ {values} }}
+          {{ ?d <{_DCT}accessRights> <http://purl.org/coar/access_right/c_f1cf> }}
+          UNION {{ ?d <{_DCT}available> ?a
+                   FILTER(SUBSTR(STR(?a), 1, 10) > SUBSTR(STR(NOW()), 1, 10)) }} }}"""
+    )
+    return {r["d"].value for r in rows}  # type: ignore[union-attr]

@@ -37,7 +37,8 @@ class FairTest:
     applicable_if: str | None = None
     """A guard node shape: the test applies only to datasets that conform to it."""
     deactivated: bool = False
-    """Not evaluated by the engines yet (reported untested)."""
+    """Switched off in shapes/ (``sh:deactivated``): reported untested. Online tests are not
+    deactivated (``load_shapes`` only hides them from the engines)."""
 
 
 def load_shapes_graph(folder: Path | None = None) -> Graph:
@@ -70,6 +71,7 @@ def fair_tests(shapes: Graph) -> dict[str, FairTest]:
         online = _one(shapes, shape, PAN.online)
         metric = _one(shapes, shape, PAN.metric) or _one(shapes, shape, DCT.isPartOf)
         guard = _one(shapes, shape, PAN.applicableIf)
+        online_flag = isinstance(online, Literal) and bool(online.toPython())
         tests[str(shape)] = FairTest(
             iri=str(shape),
             metric=str(metric) if metric is not None else "",
@@ -78,11 +80,13 @@ def fair_tests(shapes: Graph) -> dict[str, FairTest]:
             maturity=int(maturity.toPython()) if isinstance(maturity, Literal) else 1,
             remediation=str(_one(shapes, shape, PAN.remediation) or ""),
             maps_to=tuple(sorted(str(m) for m in shapes.objects(shape, PAN.mapsTo))),
-            online=isinstance(online, Literal) and bool(online.toPython()),
+            online=online_flag,
             target_class=str(target) if target is not None else None,
             property_shapes=props,
             applicable_if=str(guard) if guard is not None else None,
-            deactivated=any(o.toPython() is True for o in shapes.objects(shape, SH.deactivated)),
+            # load_shapes deactivates the online shapes for the engines; they are not "off"
+            deactivated=not online_flag
+            and any(o.toPython() is True for o in shapes.objects(shape, SH.deactivated)),
         )
     return tests
 
