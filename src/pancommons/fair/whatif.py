@@ -2,8 +2,10 @@
 checks would newly pass or fail compared with the stored record of the same dataset.
 
 Accepted: DataCite kernel-4 XML, DataCite JSON (a REST API answer, its ``data`` item, or bare
-``attributes``), and RDF in Turtle or JSON-LD already in the PaN Commons vocabulary. The JSON
-answer's shape is documented by ``schemas/assessment.json`` beside this file.
+``attributes``), schema.org JSON-LD (a Dataset as landing pages embed it, read as JSON by
+``harvest/mapping/schemaorg.py``: no context is fetched), and RDF in Turtle or JSON-LD already in
+the PaN Commons vocabulary. The JSON answer's shape is documented by ``schemas/assessment.json``
+beside this file.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pancommons.store.base import RdfSyntaxError, Store
 from pancommons.store.embedded import EmbeddedStore
 
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "assessment.json"
-FORMATS = ("datacite-xml", "datacite-json", "turtle", "jsonld")
+FORMATS = ("datacite-xml", "datacite-json", "schemaorg", "turtle", "jsonld")
 SUBMITTED = "submitted"
 """Source name of minted IRIs in a submitted record."""
 
@@ -34,7 +36,9 @@ class SubmissionError(ValueError):
 
 
 def guess_format(data: bytes, media_type: str | None = None) -> str:
-    """The submission format from a media type, else from the content."""
+    """The submission format from a media type, else from the content. JSON (``application/json``,
+    ``application/ld+json`` or unlabelled) is "schemaorg" when it is schema.org JSON-LD (its
+    @context says so, or a node is typed schema.org Dataset)."""
     mt = (media_type or "").split(";")[0].strip().lower()
     by_type = {
         "application/xml": "datacite-xml",
@@ -45,6 +49,9 @@ def guess_format(data: bytes, media_type: str | None = None) -> str:
         "text/turtle": "turtle",
         "application/ld+json": "jsonld",
     }
+    sniff = mt in ("application/json", "application/ld+json") or mt not in by_type
+    if sniff and _is_schemaorg(data):
+        return "schemaorg"
     if mt in by_type:
         return by_type[mt]
     head = data.lstrip()[:200]
@@ -53,6 +60,17 @@ def guess_format(data: bytes, media_type: str | None = None) -> str:
     if head.startswith((b"{", b"[")):
         return "jsonld" if b'"@context"' in data[:4096] else "datacite-json"
     return "turtle"
+
+
+def _is_schemaorg(data: bytes) -> bool:
+    if data.lstrip()[:1] not in (b"{", b"["):
+        return False
+    from pancommons.harvest.mapping.schemaorg import is_schemaorg
+
+    try:
+        return is_schemaorg(json.loads(data))
+    except (ValueError, RecursionError):  # broken JSON naming schema.org: say why it is broken
+        return b"schema.org" in data[:4096]
 
 
 def to_ntriples(data: bytes, fmt: str, base: str) -> bytes:
@@ -78,7 +96,11 @@ def to_ntriples(data: bytes, fmt: str, base: str) -> bytes:
             if not isinstance(attrs, dict):
                 raise SubmissionError("DataCite JSON: expected an object with attributes")
             return "".join(map_attributes(ctx, attrs).lines).encode()
-    except (MappingError, ValueError) as exc:
+        if fmt == "schemaorg":
+            from pancommons.harvest.mapping.schemaorg import map_document
+
+            return "".join(map_document(ctx, data).lines).encode()
+    except (MappingError, ValueError, RecursionError) as exc:
         raise SubmissionError(str(exc)) from exc
     if fmt in ("turtle", "jsonld"):
         return data
