@@ -68,29 +68,50 @@ class CompiledShape:
     node_shape: str
     shape: str
     """The property shape (the results' ``sh:sourceShape``)."""
-    branches: tuple[str, ...]
-    """One group pattern per constraint component, with ``#VALUES#`` where a ``VALUES ?focus``
-    restriction goes."""
+    target_class: str
+    branches: tuple[tuple[str, str], ...]
+    """Per constraint component: (kind, group pattern). The pattern holds ``#FOCUS#`` where the
+    focus-node pattern goes and, for ``min`` (minimum count 1), ``#ABSENT#`` where the test for
+    "no value" goes (an anti-join over the whole graph, or NOT EXISTS per restricted focus)."""
+
+    def query(
+        self,
+        focus: set[str] | None = None,
+        *,
+        split: bool = False,
+        classes: tuple[str, ...] | None = None,
+    ) -> list[str]:
+        """The query (the UNION of the branches), or with ``split`` one query per branch
+        (Virtuoso 7 fails on some UNIONs of sub-SELECTs and EXISTS).
+
+        ``focus`` restricts the focus nodes (``VALUES``); ``classes`` is the target class and
+        its subclasses in the data (``target_classes``), else the closure is a property path.
+        """
+        pattern = focus_pattern(self.target_class, classes)
+        joined = focus_pattern(self.target_class, classes, joined=True)
+        if focus is not None:
+            values = " ".join(str(NamedNode(f)) for f in sorted(focus))
+            pattern = f"VALUES ?focus {{ {values} }} {pattern}"
+        parts = []
+        for kind, branch in self.branches:
+            body = branch.replace("#FOCUS#", joined if kind == "value" else pattern)
+            if kind == "min":  # an anti-join for the whole graph; per node when restricted
+                absent = "FILTER NOT EXISTS" if focus is not None else "MINUS"
+                body = body.replace("#ABSENT#", absent)
+            elif kind == "value" and focus is not None:  # start from the few focus nodes
+                body = f"{pattern} {branch.replace('#FOCUS#', '')}"
+            parts.append(body)
+        if not parts:
+            return ["SELECT ?focus ?c WHERE { FILTER(false) }"]
+        if split:
+            return [f"SELECT DISTINCT ?focus ?c WHERE {{ {b} }}" for b in parts]
+        body = "\n  UNION\n  ".join(f"{{ {b} }}" for b in parts)
+        return [f"SELECT DISTINCT ?focus ?c WHERE {{\n  {body}\n}}"]
 
     @property
     def sparql(self) -> str:
-        """The one query (the UNION of the branches)."""
-        if not self.branches:
-            return "SELECT ?focus ?c WHERE { FILTER(false) }"
-        body = "\n  UNION\n  ".join(f"{{ {b} }}" for b in self.branches)
-        return f"SELECT DISTINCT ?focus ?c WHERE {{\n  {body}\n}}"
-
-    def query(self, focus: set[str] | None = None, *, split: bool = False) -> list[str]:
-        """The query, or with ``split`` one query per branch (Virtuoso 7 fails on some UNIONs
-        of sub-SELECTs and EXISTS)."""
-        values = ""
-        if focus is not None:
-            values = "VALUES ?focus { " + " ".join(str(NamedNode(f)) for f in sorted(focus)) + " }"
-        if split:
-            parts = [f"SELECT DISTINCT ?focus ?c WHERE {{ {b} }}" for b in self.branches]
-        else:
-            parts = [self.sparql]
-        return [p.replace("#VALUES#", values) for p in parts]
+        """The one query over every focus node (the class closure as a property path)."""
+        return self.query()[0]
 
 
 def iri(value: str) -> str:
@@ -122,11 +143,32 @@ def path_sparql(path: Path_) -> str:
     raise TypeError(path)
 
 
-def focus_pattern(target_class: str) -> str:
-    return (
-        f"{{ SELECT DISTINCT ?focus WHERE {{ #VALUES# ?focus <{RDF_TYPE}>/<{SUBCLASS}>* "
-        f"{iri(target_class)} }} }}"
-    )
+def focus_pattern(
+    target_class: str, classes: tuple[str, ...] | None = None, *, joined: bool = False
+) -> str:
+    """``?focus`` bound to the instances of the target class and of its subclasses.
+
+    With the classes known (one query per run, ``target_classes``), plain type patterns, which
+    Oxigraph evaluates several times faster than the ``rdf:type/rdfs:subClassOf*`` path: a
+    UNION when the pattern produces the focus nodes, an ``IN`` filter when it only checks nodes
+    an earlier pattern bound (``joined``). Measured at 100k datasets and three classes: a value
+    check 0.33 s with ``VALUES ?cls`` → 0.06 s with the filter; a missing value 0.29 → 0.26 s."""
+    if classes is None:
+        return (
+            f"{{ SELECT DISTINCT ?focus WHERE {{ ?focus <{RDF_TYPE}>/<{SUBCLASS}>* "
+            f"{iri(target_class)} }} }}"
+        )
+    if len(classes) == 1:
+        return f"?focus <{RDF_TYPE}> {iri(classes[0])} ."
+    if joined:
+        listed = ", ".join(iri(c) for c in classes)
+        return f"?focus <{RDF_TYPE}> ?_cls . FILTER(?_cls IN ({listed}))"
+    return "{ " + " } UNION { ".join(f"?focus <{RDF_TYPE}> {iri(c)}" for c in classes) + " }"
+
+
+def target_classes(target_class: str) -> str:
+    """The query for a target class and its subclasses in the data (``?cls``)."""
+    return f"SELECT DISTINCT ?cls WHERE {{ ?cls <{SUBCLASS}>* {iri(target_class)} }}"
 
 
 class _Vars:
@@ -216,46 +258,68 @@ def node_violation(ns: NodeShape, x: str, vars_: _Vars) -> str:
 
 
 def compile_property(ns: NodeShape, ps: PropertyShape) -> CompiledShape:
+    """The branches of one property shape. Measured on Oxigraph (100k datasets): a minimum
+    count of one as an anti-join (MINUS) takes a third of GROUP BY/COUNT; a value constraint
+    written value pattern first, focus pattern after, runs 2–3x faster than focus first."""
     assert ns.target_class is not None
-    focus = focus_pattern(ns.target_class)
     path = path_sparql(ps.path)
     vars_ = _Vars()
-    branches: list[str] = []
+    branches: list[tuple[str, str]] = []
 
     def bind(name: str) -> str:
         return f"BIND({iri(component(name))} AS ?c)"
 
-    if ps.min_count:
+    if ps.min_count == 1:
+        branches.append(("min", f"#FOCUS# #ABSENT# {{ ?focus {path} ?v }} {bind('MinCount')}"))
+    elif ps.min_count:
         branches.append(
-            f"{{ SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {path} ?v }} }} "
-            f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?v) < {ps.min_count}) }} {bind('MinCount')}"
+            (
+                "count",
+                f"{{ SELECT ?focus WHERE {{ #FOCUS# OPTIONAL {{ ?focus {path} ?v }} }} "
+                f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?v) < {ps.min_count}) }} "
+                f"{bind('MinCount')}",
+            )
         )
     if ps.max_count is not None:
         branches.append(
-            f"{{ SELECT ?focus WHERE {{ {focus} ?focus {path} ?v }} "
-            f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?v) > {ps.max_count}) }} {bind('MaxCount')}"
+            (
+                "count",
+                f"{{ SELECT ?focus WHERE {{ ?focus {path} ?v }} GROUP BY ?focus "
+                f"HAVING (COUNT(DISTINCT ?v) > {ps.max_count}) }} #FOCUS# {bind('MaxCount')}",
+            )
         )
     if ps.has_value is not None:
         branches.append(
-            f"{focus} FILTER NOT EXISTS {{ ?focus {path} {term(ps.has_value)} }} {bind('HasValue')}"
+            (
+                "count",
+                f"#FOCUS# FILTER NOT EXISTS {{ ?focus {path} {term(ps.has_value)} }} "
+                f"{bind('HasValue')}",
+            )
         )
     for comp, check in value_checks(ps, "?v", vars_):
         if comp == component("Class"):
             # MINUS computes the class's instances once (a hash anti-join); NOT EXISTS per
             # value was quadratic when many foci share a value (measured: 2.6 s at 20k).
             check = f"MINUS {{ ?v <{RDF_TYPE}>/<{SUBCLASS}>* {iri(ps.class_ or '')} }}"
-            branches.append(f"{focus} ?focus {path} ?v . {check} BIND({iri(comp)} AS ?c)")
+            branches.append(("value", f"?focus {path} ?v . {check} #FOCUS# {bind('Class')}"))
             continue
-        branches.append(f"{focus} ?focus {path} ?v . FILTER({check}) BIND({iri(comp)} AS ?c)")
-    return CompiledShape(ns.iri, ps.iri, tuple(branches))
+        branches.append(
+            ("value", f"?focus {path} ?v . FILTER({check}) #FOCUS# BIND({iri(comp)} AS ?c)")
+        )
+    return CompiledShape(ns.iri, ps.iri, ns.target_class, tuple(branches))
 
 
 def compile_shapes(shapes: Shapes) -> list[CompiledShape]:
     return [compile_property(ns, ps) for ns in shapes.node_shapes for ps in ns.properties]
 
 
-def compile_focus(ns: NodeShape, focus: set[str] | None = None) -> str:
+def compile_focus(
+    ns: NodeShape, focus: set[str] | None = None, classes: tuple[str, ...] | None = None
+) -> str:
     """The query listing the focus nodes of a node shape."""
     assert ns.target_class is not None
-    shape = CompiledShape(ns.iri, ns.iri, (focus_pattern(ns.target_class),))
-    return shape.query(focus, split=True)[0].replace("?focus ?c", "?focus")
+    pattern = focus_pattern(ns.target_class, classes)
+    if focus is not None:
+        values = " ".join(str(NamedNode(f)) for f in sorted(focus))
+        pattern = f"VALUES ?focus {{ {values} }} {pattern}"
+    return f"SELECT DISTINCT ?focus WHERE {{ {pattern} }}"

@@ -15,11 +15,16 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
-from pyoxigraph import BlankNode, NamedNode
+from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.term import Node
 
-from pancommons.fair.compile import CompiledShape, compile_focus, compile_shapes
+from pancommons.fair.compile import (
+    CompiledShape,
+    compile_focus,
+    compile_shapes,
+    target_classes,
+)
 from pancommons.fair.shapes import SH, Shapes
 from pancommons.store.base import Store
 from pancommons.store.embedded import EmbeddedStore
@@ -53,15 +58,45 @@ def compiled(shapes: Shapes) -> list[CompiledShape]:
     return hit[1]
 
 
-def _run(store: Store, q: CompiledShape, focus: set[str] | None) -> set[Result]:
+def _classes(store: Store, shapes: Shapes) -> dict[str, tuple[str, ...]]:
+    """Each target class with its subclasses in the data (one small query per class)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for ns in shapes.node_shapes:
+        if ns.target_class and ns.target_class not in out:
+            rows = store.query(target_classes(ns.target_class))
+            found = {_name(r["cls"]) for r in rows}  # type: ignore[union-attr]
+            out[ns.target_class] = tuple(sorted(found | {ns.target_class}))
+    return out
+
+
+def _run(
+    store: Store, q: CompiledShape, focus: set[str] | None, classes: tuple[str, ...]
+) -> set[Result]:
     # The embedded store runs one query per shape; remote stores one per constraint component
     # (portable: Virtuoso 7 fails on some UNIONs of sub-SELECTs and EXISTS).
     split = not isinstance(store, EmbeddedStore)
-    return {
-        Result(_name(row["focus"]), q.shape, _name(row["c"]))
-        for sparql in q.query(focus, split=split)
-        for row in store.query(sparql)  # type: ignore[union-attr]
-    }
+    queries = q.query(focus, split=split, classes=classes)
+    if split:
+        return {
+            Result(_name(row["focus"]), q.shape, _name(row["c"]))
+            for sparql in queries
+            for row in store.query(sparql)  # type: ignore[union-attr]
+        }
+    # Embedded: the rows serialised as TSV by the store, split in C: half the time of reading
+    # millions of solutions one by one from Python (measured: 83k rows 0.23 s → 0.11 s).
+    out: set[Result] = set()
+    for sparql in queries:
+        tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+        for line in tsv.decode().split("\n")[1:]:
+            if line:
+                f, c = line.split("\t")
+                out.add(Result(_tsv_name(f), q.shape, _tsv_name(c)))
+    return out
+
+
+def _tsv_name(term: str) -> str:
+    """An IRI or blank node as SPARQL TSV writes it (``<iri>``, ``_:id``) in ``_name`` form."""
+    return term[1:-1] if term.startswith("<") else term
 
 
 def assess_fast(
@@ -74,13 +109,18 @@ def assess_fast(
     if focus is not None and not focus:
         return set()
     queries = compiled(shapes)
+    classes = _classes(store, shapes)
+
+    def run(q: CompiledShape) -> set[Result]:
+        return _run(store, q, focus, classes[q.target_class])
+
     results: set[Result] = set()
     if threads <= 1:
         for q in queries:
-            results |= _run(store, q, focus)
+            results |= run(q)
         return results
     with ThreadPoolExecutor(threads) as pool:
-        for part in pool.map(lambda q: _run(store, q, focus), queries):
+        for part in pool.map(run, queries):
             results |= part
     return results
 
@@ -90,8 +130,9 @@ def focus_nodes(
 ) -> dict[str, set[str]]:
     """The focus nodes of each node shape (a focus node with no result for a shape passed)."""
     out: dict[str, set[str]] = {}
+    classes = _classes(store, shapes)
     for ns in shapes.node_shapes:
-        q = compile_focus(ns, focus)
+        q = compile_focus(ns, focus, classes.get(ns.target_class or ""))
         out[ns.iri] = {_name(row["focus"]) for row in store.query(q)}  # type: ignore[union-attr]
     return out
 
