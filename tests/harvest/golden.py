@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 from rdflib import Graph
@@ -16,13 +17,20 @@ from pancommons.harvest.validate import validate
 DATA = Path(__file__).resolve().parent.parent / "data"
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO / "harvesters" / "snapshots"
+SNAPSHOTS_IRI = "file:///snapshots"
+"""What the ``file:`` URL of the snapshot folder is written as in golden files (dct:source of
+records read from files), so that they do not depend on where the checkout is."""
 
 
 def map_snapshot(
     fmt: str, snapshot: str, *, source: str, facility: dict[str, str] | None = None
 ) -> tuple[Graph, list[tuple[str, str]]]:
     """Every record of ``harvesters/snapshots/{snapshot}`` through validation and mapping of
-    kind ``fmt``: (graph, [(record key, reason) for refused records])."""
+    kind ``fmt``, with the ``[options]`` of ``harvesters/{snapshot}.toml`` (``recorded_from``):
+    (graph, [(record key, reason) for refused records]). The snapshot folder's ``file:`` URL is
+    written ``SNAPSHOTS_IRI``."""
+    toml = REPO / "harvesters" / f"{snapshot}.toml"
+    options = tomllib.loads(toml.read_text()).get("options", {}) if toml.is_file() else {}
     config = parse_source(
         {
             "name": source,
@@ -30,10 +38,13 @@ def map_snapshot(
             "format": fmt,
             "url": str(SNAPSHOTS / snapshot),
             "facility": facility or {},
+            "options": options,
         }
     )
     src = source_class("files")(config)
-    ctx = Context(source, facility_name=config.facility_name, facility_ror=config.facility_ror)
+    ctx = src.context(
+        Context(source, facility_name=config.facility_name, facility_ror=config.facility_ror)
+    )
     lines: list[str] = []
     refused: list[tuple[str, str]] = []
     for page in src.pages(None, None):
@@ -43,8 +54,9 @@ def map_snapshot(
                 lines.extend(src.map(ctx, page.collection, record).lines)
             except Exception as exc:  # noqa: BLE001 - reported to the test
                 refused.append((str(src.record_key(page.collection, record)), str(exc)))
+    text = "".join(lines).replace(f"<{SNAPSHOTS.as_uri()}/", f"<{SNAPSHOTS_IRI}/")
     g = Graph()
-    g.parse(data="".join(lines), format="nt")
+    g.parse(data=text, format="nt")
     return g, refused
 
 

@@ -4,6 +4,7 @@ responses with paging and faults) gives the same graph as its snapshot read from
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,15 @@ def test_live_kind_equals_its_snapshot(kind: str, tmp_path: Path) -> None:
     assert run.status == "completed" and run.quarantined == 0
     assert state.faults[0].hits == 1
     assert len(state.requests) > len(collections), "paged"
+    # the snapshot as if recorded from this server: the same dct:source URLs
+    recorded = find_source(snapshot)
+    recorded = replace(recorded, options={**recorded.options, "recorded_from": live.url})
     with EmbeddedStore(tmp_path / "files") as store:
-        harvest(store, find_source(snapshot), state_dir=str(tmp_path / "s2"))
+        harvest(store, recorded, state_dir=str(tmp_path / "s2"))
         expected = triples(store, vocab.source_graph(name))
     assert got == expected and len(got) > 50
+    sources = [t.split(" ")[2] for t in got if f"<{vocab.DCT}source>" in t]
+    assert sources and all(s.startswith(f"<{live.url}/") for s in sources)
 
 
 def test_rate_limit_spaces_requests_to_one_host(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -319,3 +320,40 @@ def test_record_schema() -> None:
         )
     with pytest.raises(MappingError, match="not a DOI"):
         map_record(CTX, "dois", record("not-a-doi"))
+
+
+# --- dct:source and pan:instrument ---------------------------------------------------------------
+
+
+def test_doi_records_its_url_in_the_configured_api() -> None:
+    ctx = replace(CTX, api="https://api.test.datacite.org")
+    g = graph(RECORDS[0], ctx)
+    assert set(g.objects(ES, DCTERMS.source)) == {
+        URIRef("https://api.test.datacite.org/dois/10.15151/esrf-es-2210534378")
+    }
+    assert set(g.subjects(DCTERMS.source, None)) == {ES}
+    assert not list(graph(RECORDS[0]).triples((None, DCTERMS.source, None)))
+
+
+def test_instrument_subject_and_pidinst_relation_are_the_datasets_instrument() -> None:
+    g = graph(RECORDS[0])
+    exp, beamline = (
+        minted("experiment", "10.15151/esrf-es-2210534378"),
+        minted("instrument", "ID30A-3"),
+    )
+    assert (ES, PAN.instrument, beamline) in g and (exp, PROV.used, beamline) in g
+    pidinst = {
+        "relatedIdentifier": "10.82433/08QF-EE96",
+        "relatedIdentifierType": "DOI",
+        "relationType": "IsCollectedBy",
+        "resourceTypeGeneral": "Instrument",
+    }
+    other = {**pidinst, "relatedIdentifier": "10.1234/other", "resourceTypeGeneral": "Other"}
+    g = graph(record("10.1234/ds", relatedIdentifiers=[pidinst, other]))
+    ds, inst = URIRef("https://doi.org/10.1234/ds"), URIRef("https://doi.org/10.82433/08qf-ee96")
+    exp = minted("experiment", "10.1234/ds")
+    assert (ds, PAN.instrument, inst) in g and (exp, PROV.used, inst) in g
+    assert (inst, RDF.type, PAN.Instrument) in g
+    # IsCollectedBy something that is not said to be an instrument stays a plain relation
+    assert (ds, DCTERMS.relation, URIRef("https://doi.org/10.1234/other")) in g
+    assert set(g.objects(ds, PAN.instrument)) == {inst}

@@ -9,6 +9,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,8 +23,11 @@ from pancommons.harvest.config import parse_source
 from pancommons.harvest.http import HarvestHttpError, HttpClient, RetryPolicy
 from pancommons.harvest.mapping.common import Context, MappingError
 from pancommons.harvest.mapping.icat import map_record
+from pancommons.harvest.mapping.icat_common import data_publication_iri
+from pancommons.harvest.runner import harvest
 from pancommons.harvest.sources.icat import IcatSource
 from pancommons.harvest.validate import RecordInvalid, validate
+from pancommons.store.embedded import EmbeddedStore
 from tests.harvest.catalogue_server import Catalogue, Fault, catalogue_server, load_snapshot
 from tests.harvest.golden import REPO, SNAPSHOTS, assert_golden, map_snapshot
 
@@ -444,3 +448,67 @@ def test_snapshot_is_what_the_builder_writes(builder: ModuleType) -> None:
     built = builder.build(builder.parse_dump(dump))
     on_disk = {c: json.loads((SNAPSHOTS / "demo-icat" / f"{c}.json").read_text()) for c in built}
     assert built == on_disk
+
+
+# --- dct:source and pan:instrument ---------------------------------------------------------------
+
+
+def _entity_url(server: str, entity: str, id_: int) -> URIRef:
+    query = f"SELECT%20o%20FROM%20{entity}%20o%20WHERE%20o.id%20%3D%20{id_}"
+    return URIRef(f"{server}/icat/entityManager?query={query}")
+
+
+def test_records_name_the_query_of_their_entity_and_the_dataset_its_instrument() -> None:
+    ctx = Context(SOURCE, facility_name="ESNF", api="https://icat.example.org")
+    inv, ds = record("Investigation", name="08100122-EF"), record("Dataset", name="e201215")
+    pub = SNAPSHOT["DataPublication"][0]
+    lines = "".join("".join(map_record(ctx, next(iter(r)), r).lines) for r in (inv, ds, pub))
+    g = Graph().parse(data=lines, format="nt")
+    ds_node, series = (
+        minted("dataset", "08100122-EF/1.1-P/e201215"),
+        minted("series", "08100122-EF/1.1-P"),
+    )
+    server = "https://icat.example.org"
+    assert set(g.objects(ds_node, DCTERMS.source)) == {_entity_url(server, "Dataset", 325)}
+    assert set(g.objects(series, DCTERMS.source)) == {
+        _entity_url(server, "Investigation", inv["Investigation"]["id"])
+    }
+    pub_node = URIRef(data_publication_iri(ctx, pub["DataPublication"]))
+    assert set(g.objects(pub_node, DCTERMS.source)) == {
+        _entity_url(server, "DataPublication", pub["DataPublication"]["id"])
+    }
+    # the Dataset record alone: its instrument directly and as used by the visit's experiment
+    g = mapped(ds)
+    hike = g.value(ds_node, PAN.instrument)
+    assert str(g.value(hike, DCTERMS.title)).startswith("HIKE")
+    assert (minted("experiment", "08100122-EF/1.1-P"), PROV.used, hike) in g
+    # no id, no query: a record read from files still names its file
+    del ds["Dataset"]["id"]
+    assert not list(mapped(ds).triples((None, DCTERMS.source, None)))
+    files = replace(ctx, api=None, files="file:///snap")
+    g = Graph().parse(data="".join(map_record(files, "Dataset", ds).lines), format="nt")
+    assert set(g.objects(ds_node, DCTERMS.source)) == {URIRef("file:///snap/Dataset.json")}
+
+
+def test_harvest_with_a_session_writes_no_session_or_credential_into_the_graph(
+    icat_server: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, state = icat_server
+    monkeypatch.setenv("T_ICAT_USER", "reader")
+    monkeypatch.setenv("T_ICAT_PASS", "s3cret")
+    opts = {"plugin": "db", "username_env": "T_ICAT_USER", "password_env": "T_ICAT_PASS"}
+    src = _source(url, **opts)
+    with EmbeddedStore(tmp_path / "store") as store:
+        run = harvest(store, src.config, state_dir=str(tmp_path / "state"), source=src)
+        rows = store.query(
+            f"SELECT ?s ?o WHERE {{ GRAPH <{vocab.source_graph('t-icat')}> "
+            f"{{ ?s <{DCTERMS.source}> ?o }} }}"
+        )
+        sources = {(str(r["s"].value), str(r["o"].value)) for r in rows}  # type: ignore[union-attr,index]
+    assert run.status == "completed" and run.quarantined == 0
+    assert any("sessionId=session-1" in r for r in state.requests), "harvested with a session"
+    assert len(sources) == 9 + 1 + 3  # datasets, the data publication, investigations
+    for _, source in sources:
+        assert source.startswith(f"{url}/esnf/icat/entityManager?query=SELECT%20o%20FROM%20")
+        for secret in ("session", "reader", "s3cret", "T_ICAT"):
+            assert secret not in source

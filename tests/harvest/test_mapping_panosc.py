@@ -3,15 +3,19 @@ differences a harvester must tolerate (reference/catalogues-and-mapping.md §1.2
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
+from pancommons.harvest.config import parse_source
 from pancommons.harvest.mapping.common import Context, MappingError
 from pancommons.harvest.mapping.panosc import map_record
+from pancommons.harvest.sources.files import FilesSource
 from pancommons.harvest.validate import RecordInvalid, validate
-from tests.harvest.golden import assert_golden, map_snapshot
+from tests.harvest.catalogue_server import load_snapshot
+from tests.harvest.golden import SNAPSHOTS, assert_golden, map_snapshot
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -177,3 +181,83 @@ def test_same_doi_from_panosc_and_scicat_is_one_node() -> None:
     assert nodes == {doi}
     assert (doi, CITO.citesAsDataSource, dataset) in panosc
     assert (doi, DCT.hasPart, dataset) in scicat
+
+
+# --- dct:source and pan:instrument ---------------------------------------------------------------
+
+API = "https://panosc.example.org/api"
+
+
+def test_dataset_and_document_record_their_api_url_and_the_instrument_directly() -> None:
+    rec = {
+        "pid": "20.500.12269/d1",
+        "title": "t",
+        "instrument": {"pid": "20.500.12269/i1", "name": "LoKI"},
+        "documents": [{"pid": "10.5072/Doc1", "type": "publication", "title": "p"}],
+    }
+    validate("panosc-datasets", rec)
+    g = Graph().parse(
+        data=map_record(replace(CTX, api=API), "Datasets", rec).text_value(), format="nt"
+    )
+    ds, doc = (
+        URIRef("https://hdl.handle.net/20.500.12269/d1"),
+        URIRef("https://doi.org/10.5072/doc1"),
+    )
+    assert set(g.objects(ds, DCT.source)) == {URIRef(f"{API}/Datasets/20.500.12269%2Fd1")}
+    assert set(g.objects(doc, DCT.source)) == {URIRef(f"{API}/Documents/10.5072%2FDoc1")}
+    inst = URIRef("https://hdl.handle.net/20.500.12269/i1")
+    exp = g.value(ds, PROV.wasGeneratedBy)
+    assert (ds, PAN.instrument, inst) in g and (exp, PROV.used, inst) in g
+    # a bare instrumentId: the same two edges
+    g = graph_of("Datasets", {"pid": "d2", "title": "t", "instrumentId": "20.500.12269/i2"})
+    ds = URIRef(CTX.node("dataset", "d2"))
+    inst = URIRef("https://hdl.handle.net/20.500.12269/i2")
+    assert (ds, PAN.instrument, inst) in g and (
+        g.value(ds, PROV.wasGeneratedBy),
+        PROV.used,
+        inst,
+    ) in g
+    assert not list(g.triples((None, DCT.source, None))), "no API, no file: no dct:source"
+
+
+def test_provider_of_a_federated_record_is_its_api_and_pids_are_percent_encoded() -> None:
+    rec = {"pid": "local id#1", "title": "t", "provider": "https://scicat.ess.eu/panosc-api/"}
+    g = Graph().parse(
+        data=map_record(replace(CTX, api=API), "Datasets", rec).text_value(), format="nt"
+    )
+    assert set(g.objects(URIRef(CTX.node("dataset", "local id#1")), DCT.source)) == {
+        URIRef("https://scicat.ess.eu/panosc-api/Datasets/local%20id%231")
+    }
+
+
+def test_files_source_names_the_file_or_the_api_it_was_recorded_from() -> None:
+    folder = SNAPSHOTS / "demo-panosc-reference"
+    records = load_snapshot(folder)
+
+    def sources(options: dict[str, Any]) -> set[URIRef]:
+        config = parse_source(
+            {
+                "name": "t",
+                "kind": "files",
+                "format": "panosc",
+                "url": str(folder),
+                "options": options,
+            }
+        )
+        src = FilesSource(config)
+        ctx = src.context(Context("t"))
+        g = Graph()
+        for collection in ("Datasets", "Documents"):
+            for rec in records[collection]:
+                g.parse(data=src.map(ctx, collection, rec).text_value(), format="nt")
+        ds = URIRef("https://hdl.handle.net/20.500.12269/panosc-dataset1")
+        assert set(g.subjects(DCT.source, None)) >= {ds}
+        return set(g.objects(ds, DCT.source))
+
+    # read from Datasets.json, and as a copy included in a document, from Documents.json
+    assert sources({}) == {
+        URIRef(f"{folder.as_uri()}/Datasets.json"),
+        URIRef(f"{folder.as_uri()}/Documents.json"),
+    }
+    recorded = {"recorded_from": "https://reader:s3cret@panosc.example.org/api/?token=t0k"}
+    assert sources(recorded) == {URIRef(f"{API}/Datasets/20.500.12269%2Fpanosc-dataset1")}

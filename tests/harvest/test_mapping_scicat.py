@@ -489,3 +489,37 @@ def test_pages_every_record_of_every_collection_over_http() -> None:
             got.setdefault(page.collection, []).extend(page.records)
         source.close()
     assert got == {c: collections[c] for c in ScicatSource.collections if collections.get(c)}
+
+
+# --- dct:source and pan:instrument ---------------------------------------------------------------
+
+API = "https://scicat.example.org/api/v3"
+
+
+def test_records_name_their_url_in_the_api_as_the_source_builds_routes() -> None:
+    ctx = Context("test-scicat", api=API)
+    ds = URIRef("https://hdl.handle.net/20.500.12269/abc-1")
+    for rec in (V3_DATASET, V4_DATASET):
+        g = graph("Datasets", rec, ctx)
+        assert set(g.objects(ds, DCTERMS.source)) == {
+            URIRef(f"{API}/datasets/20.500.12269%2Fabc-1")
+        }
+    g = graph("Proposals", {"proposalId": "P 9/1", "title": "t"}, ctx)
+    assert set(g.objects(URIRef(ctx.node("proposal", "P 9/1")), DCTERMS.source)) == {
+        URIRef(f"{API}/proposals/P%209%2F1")
+    }
+    g = graph("PublishedData", V3_PUBLISHED, ctx)
+    assert set(g.objects(URIRef("https://doi.org/10.17199/abc-1"), DCTERMS.source)) == {
+        URIRef(f"{API}/publisheddata/10.17199%2FABC-1")
+    }
+    assert not list(graph("Datasets", V3_DATASET).triples((None, DCTERMS.source, None)))
+
+
+def test_dataset_instruments_are_direct_edges_and_used_by_the_experiment() -> None:
+    rec = {**V4_DATASET, "instrumentIds": ["I-1", "I-2"]}
+    g = graph("Datasets", rec)
+    ds = URIRef("https://hdl.handle.net/20.500.12269/abc-1")
+    exp = URIRef(CTX.mint("experiment", "20.500.12269/abc-1"))
+    instruments = {URIRef(CTX.node("instrument", i)) for i in ("I-1", "I-2")}
+    assert set(g.objects(ds, p("instrument"))) == instruments
+    assert set(g.objects(exp, PROV.used)) == instruments

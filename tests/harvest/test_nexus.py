@@ -56,11 +56,11 @@ def demo(tmp_path: Path) -> Path:
     return folder
 
 
-def graph_of(records: list[dict[str, Any]]) -> Graph:
+def graph_of(records: list[dict[str, Any]], ctx: Context = CTX) -> Graph:
     lines: list[str] = []
     for rec in records:
         validate("nexus-entries", rec)
-        lines.extend(map_record(CTX, "entries", rec).lines)
+        lines.extend(map_record(ctx, "entries", rec).lines)
     return Graph().parse(data="".join(lines), format="nt")
 
 
@@ -353,8 +353,16 @@ def test_corrupt_file_is_quarantined_and_the_rest_harvested(demo: Path, tmp_path
 def test_golden(demo: Path) -> None:
     """The demo files' mapping, in full except dcat:byteSize (the file size depends on the HDF5
     library's layout; it is checked against the files themselves above)."""
-    g = graph_of(NexusSource(config(demo)).records())
+    src = NexusSource(config(demo))
+    g = graph_of(src.records(), src.context(CTX))
     g.remove((None, DCAT.byteSize, None))
+    # dct:source: each entry's file, under the temporary folder; written under
+    # file:///demo-nexus/ in the golden file
+    prefix = demo.as_uri() + "/"
+    for s, o in list(g.subject_objects(DCT.source)):
+        assert str(o).startswith(prefix), o
+        g.remove((s, DCT.source, o))
+        g.add((s, DCT.source, URIRef("file:///demo-nexus/" + str(o)[len(prefix) :])))
     assert_golden(g, "golden-demo-nexus")
 
 
@@ -374,3 +382,22 @@ def test_untrusted_file_cannot_read_other_files_or_explode(tmp_path: Path) -> No
     assert len(records) == 1
     assert "SECRET" not in repr(records)
     assert "title" not in records[0] and "experiment_description" not in records[0]
+
+
+def test_source_is_the_file_and_the_instrument_a_direct_edge(tmp_path: Path) -> None:
+    folder = tmp_path / "beam time #1"  # a space and a '#': percent-encoded in the file: URL
+    write_demo_files(folder)
+    src = NexusSource(config(folder))
+    g = graph_of(src.records(), src.context(CTX))
+    assert set(g.objects(LYSOZYME, DCT.source)) == {
+        URIRef(f"{tmp_path.as_uri()}/beam%20time%20%231/id30a-1/mx2468/lysozyme_0001.nxs")
+    }
+    inst = g.value(LYSOZYME, PAN.instrument)
+    assert (inst, RDF.type, PAN.Instrument) in g
+    assert (g.value(LYSOZYME, PROV.wasGeneratedBy), PROV.used, inst) in g
+    assert set(g.subjects(RDF.type, DCAT.Dataset)) == set(g.subjects(PAN.instrument, None))
+    src = NexusSource(config(folder, options={"base_url": "https://data.example.org/esrf/"}))
+    g = graph_of(src.records(), src.context(CTX))
+    assert set(g.objects(LYSOZYME, DCT.source)) == {
+        URIRef("https://data.example.org/esrf/id30a-1/mx2468/lysozyme_0001.nxs")
+    }

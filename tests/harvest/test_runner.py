@@ -75,8 +75,9 @@ def _canonical(term: Any) -> str:
     return str(term)
 
 
-def expected_triples(tmp_path: Path) -> set[str]:
-    """The same records harvested from the snapshot on disk (files kind, no HTTP)."""
+def expected_triples(tmp_path: Path, url: str) -> set[str]:
+    """The same records harvested from the snapshot on disk (files kind, no HTTP), recorded
+    from the API of the server at ``url`` (so that their dct:source are the live URLs)."""
     cfg = parse_source(
         {
             "name": NAME,
@@ -84,6 +85,7 @@ def expected_triples(tmp_path: Path) -> set[str]:
             "format": "panosc",
             "url": str(SNAPSHOTS / "demo-panosc-reference"),
             "facility": {"name": "ESS", "ror": "https://ror.org/01wv9cn34"},
+            "options": {"recorded_from": f"{url}/ref/api"},
         }
     )
     with EmbeddedStore(tmp_path / "expected") as store:
@@ -104,7 +106,7 @@ def test_pages_through_every_collection(server, tmp_path: Path) -> None:
     assert (result.seen, result.mapped, result.quarantined) == (N_RECORDS, N_RECORDS, 0)
     skips = [r for r in state.requests if "/Datasets" in r]
     assert len(skips) == -(-len(REFERENCE["Datasets"]) // 3) + 1  # full pages + the empty one
-    assert got == expected_triples(tmp_path)
+    assert got == expected_triples(tmp_path, url)
     assert not (tmp_path / "state" / NAME).exists(), "state is cleared after a completed run"
 
 
@@ -139,7 +141,7 @@ def test_transient_faults_are_retried_and_change_nothing(
         got = triples(store)
     assert fault.hits == fault.times, "the fault was served"
     assert result.status == "completed" and result.quarantined == 0
-    assert got == expected_triples(tmp_path)
+    assert got == expected_triples(tmp_path, url)
 
 
 def test_retry_after_is_honoured(server) -> None:
@@ -192,7 +194,7 @@ def test_malformed_record_is_quarantined_and_the_rest_goes_on(server, tmp_path: 
         refused = quarantined(store, BASE, runs[0]["run"])
         got = triples(store)
     assert (result.quarantined, result.mapped) == (2, N_RECORDS)
-    assert got == expected_triples(tmp_path)
+    assert got == expected_triples(tmp_path, url)
     assert [(r["collection"], r["position"], r["id"]) for r in refused] == [
         ("Datasets", "2", "20.500.12269/broken"),
         ("Datasets", "4", None),
@@ -289,7 +291,7 @@ def test_replace_and_merge_on_every_backend(server, tmp_path: Path, store: Store
     url, state = server
     cfg = config(url)
     run(store, cfg, tmp_path)
-    assert triples(store) == expected_triples(tmp_path)
+    assert triples(store) == expected_triples(tmp_path, url)
     state.catalogues["ref"].collections["Datasets"][0]["title"] = "Changed"
     for doc in state.catalogues["ref"].collections["Documents"]:
         for ds in doc["datasets"]:
@@ -335,7 +337,7 @@ def test_records_that_cannot_be_written_are_quarantined(
         result = run(store, config(url), tmp_path)
         got = triples(store)
     assert result.status == "completed" and result.quarantined == 1
-    assert got == expected_triples(tmp_path)
+    assert got == expected_triples(tmp_path, url)
 
 
 def test_each_attempt_is_its_own_prov_activity(server, tmp_path: Path) -> None:
@@ -404,4 +406,4 @@ def test_first_harvest_that_fails_leaves_no_graph_and_resume_loads_everything(
         assert GRAPH not in store.graphs() and store.count(GRAPH) == 0
         state.faults.clear()
         run(store, config(url), tmp_path, resume=True)
-        assert triples(store) == expected_triples(tmp_path)
+        assert triples(store) == expected_triples(tmp_path, url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -27,6 +28,7 @@ RECORDS: list[dict[str, Any]] = json.loads(
     (SNAPSHOTS / "demo-datacite" / "dois.json").read_text(encoding="utf-8")
 )
 POLICY = RetryPolicy(retries=2, backoff=0.01)
+DCT_SOURCE = "http://purl.org/dc/terms/source"
 
 
 def copies(n: int, client: str = "inist.esrf") -> list[dict[str, Any]]:
@@ -161,7 +163,12 @@ def test_live_kind_equals_the_files_snapshot(tmp_path: Path) -> None:
             run(store, live, tmp_path / "st1")
             got = triples(store, vocab.source_graph("demo-datacite"))
     assert len(cursors(api.requests)) == 2
+    # the snapshot as if recorded from this server: the same dct:source URLs
+    recorded = find_source("demo-datacite")
+    recorded = replace(recorded, options={**recorded.options, "recorded_from": url})
     with EmbeddedStore(tmp_path / "files") as store:
-        harvest(store, find_source("demo-datacite"), state_dir=str(tmp_path / "st2"))
+        harvest(store, recorded, state_dir=str(tmp_path / "st2"))
         expected = triples(store, vocab.source_graph("demo-datacite"))
     assert got == expected and len(got) > 100
+    sources = {t.split(" ")[2] for t in got if f"<{DCT_SOURCE}>" in t}
+    assert sources == {f"<{url}/dois/{d['attributes']['doi']}>" for d in RECORDS}

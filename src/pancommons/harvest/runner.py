@@ -112,11 +112,13 @@ def harvest(
     )
     src = source or open_source(config, policy)
     run.location = str(getattr(src, "location", None) or run.location)
-    ctx = Context(
-        source=config.name,
-        base=base,
-        facility_name=config.facility_name,
-        facility_ror=config.facility_ror,
+    ctx = src.context(
+        Context(
+            source=config.name,
+            base=base,
+            facility_name=config.facility_name,
+            facility_ror=config.facility_ror,
+        )
     )
     # A first harvest into an empty graph is loaded while pages arrive (the loader runs on
     # another core); otherwise the finished file is swapped in at the end.

@@ -20,12 +20,18 @@ class MappingError(ValueError):
 
 @dataclass(frozen=True)
 class Context:
-    """Who is harvesting what: the source name (for minted IRIs) and its facility."""
+    """Who is harvesting what: the source name (for minted IRIs), its facility, and where its
+    records can be fetched (for ``dct:source``, see ``add_source``)."""
 
     source: str
     base: str = vocab.DEFAULT_BASE
     facility_name: str | None = None
     facility_ror: str | None = None
+    api: str | None = None
+    """The base URL of the API the records are read (or were recorded) from, without a
+    trailing slash and never with credentials; None when unknown."""
+    files: str | None = None
+    """For records read from files (``files`` kind, NeXus): the ``file:`` URL of their folder."""
 
     @property
     def facility(self) -> str | None:
@@ -83,6 +89,20 @@ def _facility_lines(fac: str, name: str | None) -> tuple[str, tuple[str, ...]]:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def add_source(ctx: Context, t: Triples, node: str, path: str | None, file: str) -> None:
+    """``node dct:source <record>``: where the record ``node`` was mapped from can be fetched in
+    machine-readable form (FAIR I1): ``{ctx.api}/{path}`` (``path`` already percent-encoded by
+    the caller; None when the record cannot be named under the API), else, for records read
+    from files, ``{ctx.files}/{file}``; nothing when neither is known."""
+    if ctx.api and path is not None:
+        url = f"{ctx.api}/{path}"
+    elif ctx.files:
+        url = f"{ctx.files}/{file}"
+    else:
+        return
+    t.add(node, T.SOURCE, iri(url))
 
 
 @lru_cache(maxsize=65536)

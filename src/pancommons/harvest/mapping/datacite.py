@@ -9,7 +9,9 @@ subjectScheme "Instrument" and "Proposal" become the instrument and proposal of 
 that generated the dataset (minted ``experiment/{source}/{doi}``, with the Collected dates as its
 times), a proposal also a ``dcat:DatasetSeries``; PaNET subjects are techniques. People: ORCID
 IRIs, else minted from the name; parts in ``datacite_agents`` (creators, contributors,
-publisher, funding) and ``datacite_relations`` (relatedIdentifiers).
+publisher, funding) and ``datacite_relations`` (relatedIdentifiers). A REST API record's DOI
+records with ``dct:source`` its URL in the API, ``{api}/dois/{doi}``; an instrument (subject or
+PIDINST relation) is the dataset's ``pan:instrument`` and its experiment's ``prov:used``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import binascii
 import re
 from contextlib import suppress
 from typing import Any
+from urllib.parse import quote
 
 from pancommons import vocab
 from pancommons.harvest.mapping import datacite_agents, datacite_relations
@@ -27,6 +30,7 @@ from pancommons.harvest.mapping.common import (
     Context,
     MappingError,
     add_date,
+    add_source,
     date_term,
     doi_or_none,
     pid_iri,
@@ -75,7 +79,11 @@ def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples
     if not isinstance(attrs, dict):
         raise MappingError("DataCite record without attributes")
     doi = text(attrs.get("doi")) or text(record.get("id"))
-    return map_attributes(ctx, {**attrs, "doi": registered_spelling(attrs.get("xml"), doi)})
+    registered = registered_spelling(attrs.get("xml"), doi)
+    t = map_attributes(ctx, {**attrs, "doi": registered})
+    node = iri(doi_or_none(registered) or "")  # map_attributes refused a registered non-DOI
+    add_source(ctx, t, node, f"dois/{quote(doi, safe='/')}", "dois.json")
+    return t
 
 
 def registered_spelling(xml_b64: Any, doi: str) -> str:
@@ -237,7 +245,9 @@ def _subjects(res: Resource, attrs: dict[str, Any]) -> None:
             if exp:
                 t.link(exp, T.P_TECHNIQUE, panet)
         elif exp and scheme == "instrument" and value:
-            t.add(exp, T.USED, _instrument(ctx, t, value, text(s.get("valueUri"))))
+            inst = _instrument(ctx, t, value, text(s.get("valueUri")))
+            t.add(res.node, T.P_INSTRUMENT, inst)
+            t.add(exp, T.USED, inst)
         elif exp and scheme == "proposal" and value:
             for pid in (x.strip() for x in value.split(",")):
                 if pid:

@@ -4,7 +4,9 @@ Related identifiers of type DOI, Handle or URL (PURL, w3id) become IRIs (a DOI i
 a doi.org URL too, is ``https://doi.org/{lower case}``, so it meets the DOI's own record); other
 types (ISSN, ISBN, arXiv, PMID, URN…) are kept as a dct:relation literal. Publications citing a
 dataset follow DESIGN §4: the publication ``cito:citesAsDataSource`` the dataset, the dataset is
-``dct:isReferencedBy`` it, whichever of the two DOIs the relation was registered on.
+``dct:isReferencedBy`` it, whichever of the two DOIs the relation was registered on. A dataset
+``IsCollectedBy`` an Instrument (a PIDINST) has it as ``pan:instrument``, and its experiment
+``prov:used`` it.
 """
 
 from __future__ import annotations
@@ -110,7 +112,12 @@ def add_related(res: Resource, related: list[dict[str, Any]]) -> None:
             continue
         is_doi = text(rel.get("relatedIdentifierType")).lower() == "doi"
         general = text(rel.get("resourceTypeGeneral")).lower()
-        if res.kind == "dataset" and relation in CITED_BY and is_doi and _is_publication(rel):
+        exp = res.experiment() if relation == "iscollectedby" and general == "instrument" else None
+        if exp:
+            t.type(other, T.INSTRUMENT)
+            t.add(node, T.P_INSTRUMENT, other)
+            t.add(exp, T.USED, other)
+        elif res.kind == "dataset" and relation in CITED_BY and is_doi and _is_publication(rel):
             _cites_data(res, other, node, text(rel.get("relatedIdentifier")), publication=True)
         elif res.kind == "publication" and relation in CITES and is_doi and general == "dataset":
             _cites_data(res, node, other, "", publication=False)

@@ -11,11 +11,13 @@ never from an ``id``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from pancommons.harvest.mapping import terms as T
 from pancommons.harvest.mapping.common import (
     Context,
     MappingError,
+    add_source,
     date_term,
     doi_or_none,
     orcid_or_none,
@@ -102,6 +104,21 @@ def data_publication_iri(ctx: Context, pub: dict[str, Any]) -> str:
     if not pid:
         raise MappingError("DataPublication without a pid")
     return doi_or_none(pid) or ctx.mint("dataset", pid)
+
+
+def add_record_source(
+    ctx: Context, t: Triples, node: str, entity: str, rec: dict[str, Any]
+) -> None:
+    """dct:source: the entityManager query that answers this one entity,
+    ``{server}/icat/entityManager?query=SELECT o FROM {entity} o WHERE o.id = {id}`` (the
+    database id is what names an entity in one ICAT). Without the session id: a reader logs in
+    and adds its own; no credential is ever written into the graph."""
+    id_ = rec.get("id")
+    path = None
+    if isinstance(id_, int) and not isinstance(id_, bool):
+        query = f"SELECT o FROM {entity} o WHERE o.id = {id_}"  # noqa: S608 - not SQL, a URL
+        path = f"icat/entityManager?query={quote(query)}"
+    add_source(ctx, t, node, path, f"{entity}.json")
 
 
 # --- nodes that several entities include --------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from pancommons.harvest.mapping import terms as T
 from pancommons.harvest.mapping.common import Context, add_date, doi_or_none
 from pancommons.harvest.mapping.icat_common import (
+    add_record_source,
     data_publication_iri,
     dataset_iri,
     facility,
@@ -48,6 +49,7 @@ def data_publication(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     node = iri(data_publication_iri(ctx, rec))
     t.owned.append(node)
     t.type(node, T.DATASET)
+    add_record_source(ctx, t, node, "DataPublication", rec)
     t.add(node, T.IDENTIFIER, literal(s(rec["pid"])))
     t.text(node, T.TITLE, rec.get("title"))
     t.text(node, T.DESCRIPTION, rec.get("description"))

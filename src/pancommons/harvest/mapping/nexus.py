@@ -4,21 +4,25 @@ One NXentry is one ``dcat:Dataset`` (NXentry ⊑ dcat:Dataset): ``title`` → dc
 ``experiment_description`` → dct:description, the application definition → dct:conformsTo
 ``nx:{definition}`` and, for the definitions below, a PaNET technique. The file is the
 dataset's ``dcat:Distribution``. ``start_time``/``end_time`` go to the experiment that
-generated it (``prov:used`` the NXinstrument), NXsample to a ``pan:Sample``, NXuser to
-``foaf:Person`` creators (a local contact is a contributor; ``facility_user_id`` stays in the
-record: a facility-local number says nothing without its facility), and scalar fields with
-units to ``pan:Parameter``s of the experiment.
+generated it (``prov:used`` the NXinstrument, which is the dataset's ``pan:instrument`` too),
+NXsample to a ``pan:Sample``, NXuser to ``foaf:Person`` creators (a local contact is a
+contributor; ``facility_user_id`` stays in the record: a facility-local number says nothing
+without its facility), and scalar fields with units to ``pan:Parameter``s of the experiment.
 
 Identity: an entry with a DOI (``DOI`` attribute or field, or a DOI ``entry_identifier``) is that
 DOI; else it is minted from ``{file path}/{entry name}``. A DOI in ``experiment_identifier``
 names the experiment's data collection (an ESRF session DOI covers many entries), so it
 becomes ``dct:isPartOf`` rather than the entry's own IRI: two entries are never merged into one.
+
+``dct:source`` is the HDF5 file the entry was read from: its download URL (the source's
+``base_url``) when there is one, else its ``file:`` URL.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from pancommons import vocab as v
 from pancommons.harvest.mapping import terms as T
@@ -27,6 +31,7 @@ from pancommons.harvest.mapping.common import (
     MappingError,
     add_date,
     add_size,
+    add_source,
     doi_or_none,
     orcid_or_none,
     organization_node,
@@ -68,6 +73,10 @@ def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples
     doi_text = _entry_doi(record)
     node = iri(doi_or_none(doi_text) or ctx.mint("dataset", key))
     t.type(node, T.DATASET)
+    if record.get("download_url"):
+        t.link(node, T.SOURCE, str(record["download_url"]))
+    else:
+        add_source(ctx, t, node, None, quote(path))
     t.add(node, T.IDENTIFIER, literal(doi_text or key))
     t.text(node, T.TITLE, record.get("title"))
     t.text(node, T.DESCRIPTION, record.get("experiment_description"))
@@ -90,7 +99,9 @@ def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples
     _definition(t, node, exp, record.get("definition"), probe)
     t.text(node, T.KEYWORD, probe)
     if inst.get("name"):
-        t.add(exp, T.USED, _instrument(ctx, t, inst))
+        inst_node = _instrument(ctx, t, inst)
+        t.add(node, T.P_INSTRUMENT, inst_node)
+        t.add(exp, T.USED, inst_node)
 
     owned = [node, exp]
     dist = _distribution(ctx, t, record, path)

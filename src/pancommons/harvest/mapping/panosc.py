@@ -4,11 +4,18 @@ Tolerates what real implementations differ in (reference/catalogues-and-mapping.
 ``document`` and ``documents`` relations, a bare ``documentId``, short PaNET ids, technique
 ``panetId``, blank ``doi`` strings (ESRF), Handles as pids, Instrument ``id`` instead of ``pid``.
 PaNOSC ``id`` fields are ephemeral and never become IRIs.
+
+Every dataset and document records with ``dct:source`` its URL in the API,
+``{api}/Datasets/{pid}`` and ``{api}/Documents/{pid}``; ``api`` is the ``provider`` the federated
+search adds to each record when there is one, else the source's API.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from pancommons.harvest.mapping import terms as T
 from pancommons.harvest.mapping.common import (
@@ -18,6 +25,7 @@ from pancommons.harvest.mapping.common import (
     add_date,
     add_license,
     add_size,
+    add_source,
     add_technique,
     doi_or_none,
     orcid_or_none,
@@ -30,10 +38,14 @@ from pancommons.harvest.mapping.nt import Triples, iri, literal
 from pancommons.harvest.mapping.units import add_parameter
 
 PI_ROLES = {"principal investigator", "principal_investigator", "pi", "proposer"}
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s?#]*$")
 
 
 def map_record(ctx: Context, collection: str, record: dict[str, Any]) -> Triples:
     t = Triples()
+    provider = str(record.get("provider") or "").strip().rstrip("/")
+    if _HTTP_URL.match(provider):  # the API the federated search read the record from
+        ctx = replace(ctx, api=provider)
     if collection == "Datasets":
         dataset(ctx, t, record)
     elif collection == "Documents":
@@ -59,6 +71,8 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True)
     owned = len(t.lines)
     t.type(node, T.DATASET)
     t.add(node, T.IDENTIFIER, literal(pid))
+    # A document's copy of the dataset is read from Documents (files kind: Documents.json).
+    add_source(ctx, t, node, f"Datasets/{quote(pid, safe='')}", _snapshot_file(primary, "Datasets"))
     t.text(node, T.TITLE, rec.get("title"))
     add_date(t, node, T.CREATED, rec.get("creationDate"))
     t.link(node, T.ACCESS_RIGHTS, access_rights(rec.get("isPublic")))
@@ -77,10 +91,14 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True)
             add_technique(ctx, t, node, exp, ids, tech.get("name"))
 
     inst = rec.get("instrument")
+    inst_node = None
     if isinstance(inst, dict) and (inst.get("pid") or inst.get("id")):
-        t.add(exp, T.USED, instrument(ctx, t, inst))
+        inst_node = instrument(ctx, t, inst)
     elif rec.get("instrumentId"):
-        t.add(exp, T.USED, iri(ctx.node("instrument", rec["instrumentId"])))
+        inst_node = iri(ctx.node("instrument", rec["instrumentId"]))
+    if inst_node:  # the direct edge (pan:instrument) and the experiment's prov:used
+        t.add(node, T.P_INSTRUMENT, inst_node)
+        t.add(exp, T.USED, inst_node)
 
     for sample in rec.get("samples") or ():
         if isinstance(sample, dict) and (sample.get("pid") or sample.get("name")):
@@ -147,6 +165,10 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True
     node = iri(_document_iri(ctx, rec))
     own = t.owned.append if primary else _ignore
     t.add(node, T.IDENTIFIER, literal(pid))
+    # A dataset's copy of the document is read from Datasets (files kind: Datasets.json).
+    add_source(
+        ctx, t, node, f"Documents/{quote(pid, safe='')}", _snapshot_file(primary, "Documents")
+    )
     doi = str(rec.get("doi") or "").strip()
     if doi and doi != pid:
         t.add(node, T.IDENTIFIER, literal(doi))
@@ -198,6 +220,14 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True
 
 def _ignore(_: str) -> None:
     pass
+
+
+def _snapshot_file(primary: bool, collection: str) -> str:
+    """The snapshot file a record of ``collection`` is read from: its own, or the other one
+    when it is included in a record of the other collection."""
+    if primary:
+        return f"{collection}.json"
+    return "Documents.json" if collection == "Datasets" else "Datasets.json"
 
 
 def _member(ctx: Context, t: Triples, doc: str, m: dict[str, Any]) -> None:

@@ -9,6 +9,10 @@ data ``pidArray`` / ``datasetPids``, ``creator``/``authors`` / ``metadata.creato
 read, so a v3 and a v4 record of the same thing give the same triples. Dataset identity follows
 the PID: Handles (ESS ``20.500.12269/…``) and DOIs become their resolver IRIs, the rest is
 minted. Mongo extended JSON (``{"$date": …}``) is unwrapped where dates and numbers are read.
+
+Datasets, proposals and published data record with ``dct:source`` their URL in the API, as
+``sources/scicat.py`` names the routes: ``{api}/datasets/{pid}``, ``{api}/proposals/{id}``,
+``{api}/publisheddata/{doi}`` (the identifier percent-encoded, ``/`` too).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import math
 import re
 from typing import Any
+from urllib.parse import quote
 
 from pancommons.harvest.mapping import terms as T
 from pancommons.harvest.mapping.common import (
@@ -26,6 +31,7 @@ from pancommons.harvest.mapping.common import (
     add_date,
     add_license,
     add_size,
+    add_source,
     add_technique,
     doi_or_none,
     orcid_or_none,
@@ -132,6 +138,11 @@ def _date(t: Triples, s: str, p: str, value: Any) -> None:
     add_date(t, s, p, _unwrap(value))
 
 
+def _source(ctx: Context, t: Triples, node: str, route: str, key: str, collection: str) -> None:
+    """dct:source ``{api}/{route}/{key}`` (or the snapshot file of ``collection``)."""
+    add_source(ctx, t, node, f"{route}/{quote(key, safe='')}", f"{collection}.json")
+
+
 def _typed(t: Triples, node_iri: str, cls: str) -> str:
     node = iri(node_iri)
     t.type(node, cls)
@@ -189,6 +200,7 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     pid = _key(rec, "Dataset", "pid", "_id")
     node = _typed(t, ctx.node("dataset", pid), T.DATASET)
     t.add(node, T.IDENTIFIER, literal(pid))
+    _source(ctx, t, node, "datasets", pid, "Datasets")
     t.text(node, T.TITLE, _text(rec.get("datasetName")))
     t.text(node, T.DESCRIPTION, _text(rec.get("description")))
     _date(t, node, T.CREATED, rec.get("creationTime"))
@@ -227,7 +239,9 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         ids = (tech.get("pid"), tech.get("panetId"))
         add_technique(ctx, t, node, exp, ids, tech.get("name"))
     for inst in _strings(rec, "instrumentId", "instrumentIds"):
-        t.add(exp, T.USED, _typed(t, ctx.node("instrument", inst), T.INSTRUMENT))
+        inst_node = _typed(t, ctx.node("instrument", inst), T.INSTRUMENT)
+        t.add(node, T.P_INSTRUMENT, inst_node)  # the direct edge, and the experiment's use
+        t.add(exp, T.USED, inst_node)
     for prop in _strings(rec, "proposalId", "proposalIds"):
         t.add(node, T.IN_SERIES, _typed(t, ctx.mint("series", prop), T.SERIES))
         t.add(exp, T.P_PROPOSAL, _typed(t, ctx.node("proposal", prop), T.PROPOSAL))
@@ -304,6 +318,7 @@ def proposal(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     pid = _key(rec, "Proposal", "proposalId", "_id")
     node = _typed(t, ctx.node("proposal", pid), T.PROPOSAL)
     t.add(node, T.IDENTIFIER, literal(pid))
+    _source(ctx, t, node, "proposals", pid, "Proposals")
     title = _text(rec.get("title"))
     t.text(node, T.TITLE, title)
     t.text(node, T.DESCRIPTION, _text(rec.get("abstract")))
@@ -414,6 +429,7 @@ def published_data(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     local = registered if doi else _key(rec, "PublishedData", "pid", "_id", "doi")
     node = _typed(t, doi or ctx.node("dataset", local), T.DATASET)
     t.add(node, T.IDENTIFIER, literal(registered or local))
+    _source(ctx, t, node, "publisheddata", registered or local, "PublishedData")
     t.text(node, T.TITLE, _text(rec.get("title")))
     t.text(node, T.DESCRIPTION, _text(rec.get("abstract")))
     _date(t, node, T.ISSUED, rec.get("publicationYear") or meta.get("publicationYear"))

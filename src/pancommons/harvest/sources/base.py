@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from pancommons.harvest.config import SourceConfig
 from pancommons.harvest.http import HttpClient
@@ -51,6 +52,12 @@ class Source(ABC):
     def map(self, ctx: Context, collection: str, record: dict[str, Any]) -> Triples:
         """The record as N-Triples lines (raises MappingError/ValueError when it cannot)."""
 
+    def context(self, ctx: Context) -> Context:
+        """``ctx`` with where this source's records can be fetched (``Context.api``: the API
+        base URL, see ``public_url``), from which the mappings build the ``dct:source`` of
+        what each record describes."""
+        return replace(ctx, api=public_url(self.config.url))
+
     def record_key(self, collection: str, record: Any) -> str | None:
         """The record's own identifier, for quarantine messages."""
         if isinstance(record, dict):
@@ -91,3 +98,11 @@ class Source(ABC):
     def close(self) -> None:
         if self.http is not None:
             self.http.close()
+
+
+def public_url(url: str) -> str:
+    """``url`` without user name, password, query (which may carry a token), fragment and
+    trailing slash: a base that may be written into the graph."""
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))

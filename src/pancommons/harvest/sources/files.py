@@ -3,11 +3,16 @@
 The directory named by ``url`` (relative to the TOML file) holds one JSON array per collection
 of the kind given by ``format``: ``Datasets.json``, ``Documents.json``... (see each kind's
 ``collections``). The demo and the tests harvest bundled snapshots this way.
+
+``[options] recorded_from``: the API base URL the responses were recorded from, when known;
+each record's ``dct:source`` is then its URL under that API, as the live kind writes it, and
+otherwise the ``file:`` URL of the JSON file it was read from.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,7 @@ from pancommons.harvest.config import SourceConfig
 from pancommons.harvest.http import HttpClient
 from pancommons.harvest.mapping.common import Context
 from pancommons.harvest.mapping.nt import Triples
-from pancommons.harvest.sources.base import Source
+from pancommons.harvest.sources.base import Source, public_url
 
 
 class SnapshotError(RuntimeError):
@@ -56,6 +61,14 @@ class FilesSource(Source):
     ) -> tuple[list[Any], str]:
         path = self.directory / f"{collection}.json"
         return self._records(collection)[skip : skip + limit], f"{path.as_uri()}#{skip}"
+
+    def context(self, ctx: Context) -> Context:
+        recorded = str(self.config.options.get("recorded_from") or "").strip()
+        return replace(
+            ctx,
+            api=public_url(recorded) if recorded else None,
+            files=self.directory.resolve().as_uri(),
+        )
 
     def map(self, ctx: Context, collection: str, record: dict[str, Any]) -> Triples:
         return self.inner.map(ctx, collection, record)

@@ -9,6 +9,9 @@ of NXsample, NXsource, NXmonochromator, NXbeam and NXdetector groups as paramete
 HDF5 becomes ``{"file", "size", "error"}``, which the mapping refuses: it is quarantined with
 the reason and the run goes on. ``since`` keeps the files modified (mtime) after that date.
 
+Each dataset's ``dct:source`` is the file it was read from: its download URL with ``base_url``,
+else its ``file:`` URL.
+
 Options: ``base_url`` (distributions get ``dcat:downloadURL`` = base_url + relative path);
 ``generate_demo_files`` (the demo: a relative ``url`` is then a folder under the state directory,
 filled with ``pancommons.demo.nexus_files`` when a demo file is missing).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -112,6 +116,9 @@ class NexusSource(Source):
         self, collection: str, skip: int, limit: int, since: str | None
     ) -> tuple[list[Any], str]:
         return self.records(since)[skip : skip + limit], f"{self.folder.as_uri()}#{skip}"
+
+    def context(self, ctx: Context) -> Context:
+        return replace(ctx, api=None, files=self.folder.as_uri())
 
     def map(self, ctx: Context, collection: str, record: dict[str, Any]) -> Triples:
         return mapping.map_record(ctx, collection, record)
