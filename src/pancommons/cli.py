@@ -202,24 +202,50 @@ _SPARQL_START = re.compile(
 )
 
 
-def resolve_query(arg: str) -> str:
-    """SPARQL text for a named query, a file, ``-`` (stdin) or an inline query."""
-    from pancommons.queries import named_queries
+def resolve_query(arg: str, params: dict[str, str] | None = None) -> str:
+    """SPARQL text for a named query, a file, ``-`` (stdin) or an inline query.
 
-    if arg == "-":
-        return sys.stdin.read()
-    if _SPARQL_START.match(arg):
-        return arg
+    A named query has its parameters bound (``params``, else the defaults of its header); a
+    file takes ``params`` only when given, by the parameters its header declares. Inline and
+    stdin queries take none. A bad parameter is an InputError naming it."""
+    from pancommons.queries import ParamError, QueryFileError, named_queries, parse_header
+
+    if arg == "-" or _SPARQL_START.match(arg):
+        if params:
+            raise InputError("--param applies to named queries and .rq files only")
+        return sys.stdin.read() if arg == "-" else arg
     path = Path(arg)
-    if path.is_file():
+    if path.is_file() and not params:
         return path.read_text(encoding="utf-8")
-    named = named_queries()
-    if arg in named:
-        return named[arg].text
-    raise InputError(
-        f"{arg!r} is neither a file, a named query nor SPARQL; named queries: "
-        f"{', '.join(named) or '(none)'} (inline SPARQL goes after --: query -- 'SELECT …')"
-    )
+    try:
+        if path.is_file():
+            return parse_header(path).bind(params)
+        named = named_queries()
+        if arg not in named:
+            raise InputError(
+                f"{arg!r} is neither a file, a named query nor SPARQL; named queries: "
+                f"{', '.join(named) or '(none)'} (inline SPARQL goes after --: "
+                "query -- 'SELECT …')"
+            )
+        return named[arg].bind(params)
+    except (ParamError, QueryFileError) as exc:
+        raise InputError(str(exc)) from None
+
+
+def _parse_params(
+    ctx: click.Context, option: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--param NAME=VALUE`` options as a dict (a usage error without ``=`` or when repeated)."""
+    params: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", ctx=ctx, param=option)
+        if name in params:
+            raise click.BadParameter(f"{name!r} is given more than once", ctx=ctx, param=option)
+        params[name] = value
+    return params
 
 
 @cli.command()
@@ -233,11 +259,20 @@ def resolve_query(arg: str) -> str:
     help="table/json/csv/tsv/xml for SELECT and ASK (json = SPARQL 1.1 JSON results); "
     "turtle/ntriples/jsonld/rdfxml for CONSTRUCT and DESCRIBE (table prints Turtle).",
 )
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_parse_params,
+    help="Bind a parameter of a named query (repeatable); see queries/README.md. "
+    "Unset parameters take their defaults.",
+)
 @click.pass_context
-def query(ctx: click.Context, query_ref: str, fmt: str) -> None:
+def query(ctx: click.Context, query_ref: str, fmt: str, params: dict[str, str]) -> None:
     """Run a SPARQL query: a named query from queries/, a .rq FILE, or inline after --."""
     with errors_as_exit_codes():
-        text = resolve_query(query_ref)
+        text = resolve_query(query_ref, params)
         with _open(ctx, read_only=True) as store:
             result = store.query(text)
             out = sys.stdout.buffer

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from pancommons import __version__
-from pancommons.api import fair, sparql
+from pancommons.api import fair, queries, sparql
 from pancommons.config import Settings
 from pancommons.store import Store, StoreError, open_store
 
@@ -68,4 +68,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.include_router(sparql.router)
     app.include_router(fair.router)
+    app.include_router(queries.router)
     return app
