@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install chromium demo test lint format bench clean
 
 install: $(STAMP)
 
@@ -19,12 +19,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
+## Headless Chromium for tests/browser: Debian's package, driven by Playwright (no browser
+## download). PANCOMMONS_SKIP_BROWSER=1 skips it (and the browser tests) deliberately.
+chromium:
+	@[ "$$PANCOMMONS_SKIP_BROWSER" = 1 ] || command -v chromium >/dev/null 2>&1 || \
+	  command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "chromium is missing: installing it with apt-get (for tests/browser)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## Build the demo store from the bundled sample catalogues and serve it on 127.0.0.1:8000
 demo: install
 	$(BIN)/pancommons demo
 
 ## Lint, format check and the whole test suite
-test: install
+test: install chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest

@@ -64,6 +64,25 @@ class Settings:
     online_timeout: float = 10.0
     """``assess --online``: seconds to wait for a host to connect or answer."""
 
+    update_token: str | None = field(default=None, repr=False)
+    """Bearer token that SPARQL updates on ``/sparql`` and writes on ``/store`` must present
+    (``Authorization: Bearer …``); environment only. Unset: updates and writes are off (403)."""
+
+    query_timeout: float = 30.0
+    """``/sparql`` and ``/store`` GET: seconds a query may run; then the client gets 503 and
+    the query is abandoned (see docs/sparql.md for how)."""
+
+    max_rows: int = 100_000
+    """``/sparql``: most result rows (or triples of a CONSTRUCT/DESCRIBE) one query may return;
+    more is refused with 413 (page with LIMIT/OFFSET)."""
+
+    max_body_bytes: int = 64 * 1024 * 1024
+    """``/sparql`` and ``/store``: largest request body accepted; larger gets 413."""
+
+    service_allow: str = ""
+    """``/sparql``: space-separated IRI prefixes that SPARQL ``SERVICE`` and update ``LOAD`` may
+    reach. Empty (the default): every ``SERVICE`` and ``LOAD`` is refused with 400."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from defaults, then ``PANCOMMONS_*`` environment variables, then overrides

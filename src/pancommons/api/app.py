@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from pancommons import __version__
-from pancommons.api import fair, queries, sparql
+from pancommons.api import fair, graph_store, pages, queries, sparql
 from pancommons.config import Settings
 from pancommons.store import Store, StoreError, open_store
 
@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         )
 
     app.include_router(sparql.router)
+    app.include_router(graph_store.router)
     app.include_router(fair.router)
     app.include_router(queries.router)
+    app.include_router(pages.router)
     return app

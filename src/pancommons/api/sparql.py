@@ -1,12 +1,24 @@
-"""``/sparql``: SPARQL 1.1 Protocol queries (GET, POST urlencoded, POST direct).
+"""``/sparql``: the SPARQL 1.1 Protocol — queries, updates and the Service Description.
 
-Results as SPARQL JSON, XML, CSV or TSV for SELECT/ASK and Turtle, N-Triples, JSON-LD or RDF/XML
-for CONSTRUCT/DESCRIBE, chosen by the Accept header (or a ``format`` parameter). Malformed
-queries get 400 with the parser's message.
+- Queries by GET (``?query=``), POST urlencoded (``query=``) or POST direct
+  (``application/sparql-query``), over the union of all graphs unless ``default-graph-uri`` /
+  ``named-graph-uri`` give the dataset. Results as SPARQL JSON, XML, CSV or TSV for SELECT/ASK
+  and Turtle, N-Triples, JSON-LD or RDF/XML for CONSTRUCT/DESCRIBE, chosen by the Accept header
+  (or a ``format`` parameter). Each query has a time budget and a row cap (``sparql_run``).
+- Updates by POST (``application/sparql-update`` or urlencoded ``update=``) with the bearer token
+  (``write_access``), with ``using-graph-uri`` / ``using-named-graph-uri``.
+- A plain GET: the Service Description, or the HTML query editor for browsers.
+
+Malformed queries and updates get 400 with the parser's message; ``SERVICE`` and ``LOAD`` to
+outside hosts get 400 (``sparql_text``).
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -14,16 +26,30 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
+from pancommons.api import service_description
+from pancommons.api.sparql_run import Limits, Query, error, run_query
+from pancommons.api.sparql_text import (
+    RefusedText,
+    add_using,
+    check_remote_calls,
+    checked_iri,
+    dataset_clauses,
+)
+from pancommons.api.write_access import (
+    BodyTooLarge,
+    read_body,
+    refuse_write,
+    settings_of,
+    too_large,
+)
 from pancommons.formats import (
     RDF_FORMATS,
     RDF_MEDIA_TYPES,
     RESULT_FORMATS,
     RESULT_MEDIA_TYPES,
-    is_tabular,
     pick_media_type,
-    serialize_result,
 )
-from pancommons.store import QuerySyntaxError, Store
+from pancommons.store import QuerySyntaxError, Store, StoreError
 
 router = APIRouter(tags=["sparql"])
 
@@ -36,97 +62,219 @@ _FORMAT_PARAM = {
     },
     **{name: mt for mt, f in RDF_MEDIA_TYPES.items() for name, g in RDF_FORMATS.items() if f == g},
 }
-MAX_QUERY_BYTES = 1_000_000
+_QUERY_TYPE = "application/sparql-query"
+_UPDATE_TYPE = "application/sparql-update"
+_FORM_TYPE = "application/x-www-form-urlencoded"
+Params = dict[str, list[str]]
 
 
-def _error(status: int, error: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": error, "detail": detail, "status": status}, status_code=status)
+class _BadRequest(Exception):
+    def __init__(self, response: JSONResponse) -> None:
+        self.response = response
 
 
-async def _query_text(request: Request) -> tuple[str | None, dict[str, list[str]]]:
-    params = parse_qs(request.url.query, keep_blank_values=True)
-    if request.method == "GET":
-        values = params.get("query")
-        return (values[0] if values else None), params
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if len(body) > MAX_QUERY_BYTES:
-        raise _TooLarge
-    if content_type == "application/sparql-query":
-        return body.decode("utf-8", errors="replace"), params
-    if content_type == "application/x-www-form-urlencoded":
-        form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-        params = {**params, **form}
-        values = form.get("query")
-        return (values[0] if values else None), params
-    raise _UnsupportedType(content_type)
+def editor_page(request: Request) -> Any:
+    """The HTML query editor for ``request`` (``pancommons.api.editor.editor_page``), or None
+    when this installation has no editor module. May return an awaitable."""
+    try:
+        module = importlib.import_module("pancommons.api.editor")
+    except ModuleNotFoundError as exc:
+        if exc.name != "pancommons.api.editor":
+            raise
+        return None
+    hook = getattr(module, "editor_page", None)
+    return hook(request) if hook is not None else None
 
 
-class _TooLarge(Exception):
-    pass
+def _endpoint(request: Request) -> str:
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{url.path}"
 
 
-class _UnsupportedType(Exception):
-    def __init__(self, content_type: str) -> None:
-        self.content_type = content_type
+def _single(params: Params, name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise _BadRequest(error(400, f"more than one {name}", f"give exactly one '{name}'"))
+    return values[0]
+
+
+def _iris(params: Params, name: str) -> list[str]:
+    try:
+        return [checked_iri(v, name) for v in params.get(name, [])]
+    except ValueError as exc:
+        raise _BadRequest(error(400, "bad graph IRI", str(exc))) from None
 
 
 @router.get("/sparql")
 async def sparql_get(request: Request) -> Response:
-    """SPARQL 1.1 Protocol query via GET (``?query=``) over the union of all graphs."""
-    return await _sparql(request)
+    """SPARQL 1.1 Protocol query via GET (``?query=``); without a query, the Service Description
+    (Turtle, N-Triples, JSON-LD or RDF/XML) or, for browsers, the query editor."""
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    try:
+        if "update" in params:
+            return error(
+                405,
+                "update by GET",
+                "send updates with POST (application/sparql-update or urlencoded update=)",
+                {"Allow": "POST"},
+            )
+        text = _single(params, "query")
+        if text is None:
+            return await _describe_service(request)
+        return await _query(request, text, params)
+    except _BadRequest as bad:
+        return bad.response
 
 
 @router.post("/sparql")
 async def sparql_post(request: Request) -> Response:
-    """SPARQL 1.1 Protocol query via POST (urlencoded ``query=`` or application/sparql-query)."""
-    return await _sparql(request)
-
-
-async def _sparql(request: Request) -> Response:
-    try:
-        text, params = await _query_text(request)
-    except _TooLarge:
-        return _error(413, "query too large", f"queries are limited to {MAX_QUERY_BYTES} bytes")
-    except _UnsupportedType as exc:
-        return _error(
+    """SPARQL 1.1 Protocol query (urlencoded ``query=`` or application/sparql-query) or update
+    (urlencoded ``update=`` or application/sparql-update; needs the bearer token)."""
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    content_type, _, rest = request.headers.get("content-type", "").partition(";")
+    content_type = content_type.strip().lower()
+    charset = next(
+        (p.split("=", 1)[1].strip().strip('"').lower() for p in rest.split(";") if "=" in p), None
+    )
+    if content_type not in (_QUERY_TYPE, _UPDATE_TYPE, _FORM_TYPE):
+        return error(
             415,
             "unsupported media type",
-            f"POST a query as application/sparql-query or application/x-www-form-urlencoded, "
-            f"not {exc.content_type or 'no content type'!r}",
+            f"POST a query as {_QUERY_TYPE} or {_FORM_TYPE}, an update as {_UPDATE_TYPE} or "
+            f"{_FORM_TYPE}, not {content_type or 'no content type'!r}",
         )
-    if not text or not text.strip():
-        return _error(400, "missing query", "give a SPARQL query in the 'query' parameter")
-    accept = request.headers.get("accept", "")
-    fmt_param = params.get("format", [None])[0]
-    if fmt_param and fmt_param in _FORMAT_PARAM:
-        accept = _FORMAT_PARAM[fmt_param]
-    # pyoxigraph results must be used and dropped on the thread that made them: query and
-    # serialise in one worker call.
-    return await run_in_threadpool(answer, request.app.state.store, text, accept)
-
-
-def answer(store: Store, text: str, accept: str) -> Response:
-    """Run ``text`` and serialise the result in the best format for ``accept``."""
+    if charset not in (None, "utf-8", "utf8"):
+        return error(415, "unsupported charset", f"send UTF-8, not {charset!r}")
+    if content_type == _UPDATE_TYPE and (refused := refuse_write(request)) is not None:
+        return refused
     try:
-        result = store.query(text)
+        body = (await read_body(request)).decode("utf-8")
+    except BodyTooLarge as exc:
+        return too_large(exc)
+    except UnicodeDecodeError as exc:
+        return error(400, "not UTF-8", f"the request body is not valid UTF-8: {exc}")
+    try:
+        if content_type == _QUERY_TYPE:
+            return await _query(request, body, params)
+        if content_type == _UPDATE_TYPE:
+            return await _update(request, body, params)
+        form = parse_qs(body, keep_blank_values=True)
+        params = {**params, **form}
+        if "query" in form and "update" in form:
+            return error(400, "query and update", "send either 'query' or 'update', not both")
+        update = _single(form, "update")
+        if update is not None:
+            if (refused := refuse_write(request)) is not None:
+                return refused
+            return await _update(request, update, params)
+        text = _single(form, "query")
+        if text is None:
+            return error(400, "missing query", "give a SPARQL query in 'query' or 'update'")
+        return await _query(request, text, params)
+    except _BadRequest as bad:
+        return bad.response
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_other(request: Request) -> Response:
+    """Any other method: 405 in the API's error shape."""
+    return error(
+        405,
+        "method not allowed",
+        f"{request.method} is not part of the SPARQL protocol: query with GET or POST, update "
+        f"with POST; graphs are written through /store",
+        {"Allow": "GET, POST"},
+    )
+
+
+def _picker(
+    accept: str,
+) -> Callable[[bool], tuple[str, QueryResultsFormat | RdfFormat] | JSONResponse]:
+    def pick(is_graph: bool) -> tuple[str, QueryResultsFormat | RdfFormat] | JSONResponse:
+        offered: dict[str, Any] = RDF_MEDIA_TYPES if is_graph else RESULT_MEDIA_TYPES
+        default = "text/turtle" if is_graph else "application/sparql-results+json"
+        media = pick_media_type(accept, offered, default)
+        if media is None:
+            kind = "graphs" if is_graph else "results"
+            return error(406, "not acceptable", f"{kind} are offered as " + ", ".join(offered))
+        return media, offered[media]
+
+    return pick
+
+
+async def _query(request: Request, text: str, params: Params) -> Response:
+    if not text.strip():
+        return error(400, "missing query", "give a SPARQL query in the 'query' parameter")
+    settings = settings_of(request)
+    try:
+        check_remote_calls(text, settings.service_allow)
+    except RefusedText as exc:
+        return error(400, "refused", str(exc))
+    default, named = _iris(params, "default-graph-uri"), _iris(params, "named-graph-uri")
+    if not default and not named:  # else the protocol's dataset replaces the query's own
+        default, named = dataset_clauses(text, _endpoint(request)) or ([], [])
+    dataset = bool(default or named)
+    query = Query(
+        text,
+        base_iri=_endpoint(request),
+        default_graph=default if dataset else None,
+        named_graphs=named if dataset else None,
+    )
+    accept = request.headers.get("accept", "")
+    # ``format`` overrides Accept (clients such as SPARQLWrapper may send it more than once).
+    fmt_param = next((f for f in params.get("format", []) if f in _FORMAT_PARAM), None)
+    if fmt_param:
+        accept = _FORMAT_PARAM[fmt_param]
+    limits = Limits(settings.query_timeout, settings.max_rows)
+    return await run_query(request.app.state.store, query, _picker(accept), limits)
+
+
+async def _update(request: Request, text: str, params: Params) -> Response:
+    if not text.strip():
+        return error(400, "missing update", "give a SPARQL update in the 'update' parameter")
+    try:
+        check_remote_calls(text, settings_of(request).service_allow)
+        text = add_using(
+            text, _iris(params, "using-graph-uri"), _iris(params, "using-named-graph-uri")
+        )
+    except RefusedText as exc:
+        return error(400, "refused", str(exc))
+    # Relative IRIs resolve against the endpoint (SPARQL 1.1 Protocol §2.2.3); on one line so
+    # the parser's line numbers stay those of the request.
+    text = f"BASE <{_endpoint(request)}> {text}"
+    store: Store = request.app.state.store
+    try:
+        await run_in_threadpool(store.update, text)
     except QuerySyntaxError as exc:
-        return _error(400, "malformed query", str(exc))
-    if is_tabular(result):
-        media = pick_media_type(accept, RESULT_MEDIA_TYPES, "application/sparql-results+json")
-        if media is None:
-            return _error(
-                406, "not acceptable", "results are offered as " + ", ".join(RESULT_MEDIA_TYPES)
-            )
-        fmt: QueryResultsFormat | RdfFormat = RESULT_MEDIA_TYPES[media]
-    else:
-        media = pick_media_type(accept, RDF_MEDIA_TYPES, "text/turtle")
-        if media is None:
-            return _error(
-                406, "not acceptable", "graphs are offered as " + ", ".join(RDF_MEDIA_TYPES)
-            )
-        fmt = RDF_MEDIA_TYPES[media]
-    body = serialize_result(result, fmt)
-    del result
+        return error(400, "malformed update", str(exc))
+    except StoreError as exc:
+        return error(503, "store unavailable", str(exc))
+    return Response(status_code=204)
+
+
+async def _describe_service(request: Request) -> Response:
+    accept = request.headers.get("accept", "")
+    media = pick_media_type(accept, {"text/html": None, **RDF_MEDIA_TYPES}, "text/turtle")
+    if media == "text/html":
+        page = editor_page(request)
+        if inspect.isawaitable(page):
+            page = await page
+        if page is not None:
+            return page  # type: ignore[no-any-return]
+        media = "text/turtle"
+    if media is None:
+        return error(
+            406,
+            "not acceptable",
+            "the service description is offered as " + ", ".join(RDF_MEDIA_TYPES),
+        )
+    store: Store = request.app.state.store
+    graphs = await run_in_threadpool(store.graphs)
+    triples = service_description.description(
+        _endpoint(request), graphs, updates=bool(settings_of(request).update_token)
+    )
+    body = service_description.serialized(triples, RDF_MEDIA_TYPES[media])
     charset = "" if media.endswith("json") else "; charset=utf-8"
     return Response(body, media_type=media + charset)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeAlias
@@ -41,6 +41,10 @@ SOURCED_BY = "urn:x-pancommons:sourced-by:"
 STAGING_MARKER = "#pancommons-staging-"
 """Staging graphs are ``{graph}#pancommons-staging-{uuid}``; they are not listed, not counted and
 (embedded store) not part of the union default graph."""
+
+
+DEFAULT_GRAPH = ""
+"""In ``Store.query(default_graph=[...])``: the store's own unnamed default graph."""
 
 
 def is_staging(graph: str) -> bool:
@@ -153,8 +157,20 @@ class Store(ABC):
     # --- reading -------------------------------------------------------------------------------
 
     @abstractmethod
-    def query(self, sparql: str, *, base_iri: str | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
         """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over the union of graphs.
+
+        ``default_graph`` / ``named_graphs`` give the dataset instead, as the SPARQL Protocol's
+        ``default-graph-uri`` / ``named-graph-uri`` do (overriding FROM in the query): the default
+        graph is the merge of ``default_graph`` (``DEFAULT_GRAPH`` names the store's own unnamed
+        graph) and ``GRAPH`` sees only ``named_graphs``; when one is given, the other is empty.
 
         Raises QuerySyntaxError for a malformed query, StoreError for anything else.
         """

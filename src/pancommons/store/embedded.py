@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFor
 from pyoxigraph import Store as OxStore
 
 from pancommons.store.base import (
+    DEFAULT_GRAPH,
     STAGING_MARKER,
     Progress,
     QueryResult,
@@ -75,8 +76,25 @@ class EmbeddedStore(Store):
 
     # --- reading -------------------------------------------------------------------------------
 
-    def query(self, sparql: str, *, base_iri: str | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
         try:
+            if default_graph is not None or named_graphs is not None:
+                return self._store.query(
+                    sparql,
+                    base_iri=base_iri,
+                    default_graph=[
+                        DefaultGraph() if g == DEFAULT_GRAPH else NamedNode(g)
+                        for g in default_graph or ()
+                    ],
+                    named_graphs=[NamedNode(g) for g in named_graphs or ()],
+                )
             if self._staging:
                 visible = [
                     g
@@ -90,7 +108,7 @@ class EmbeddedStore(Store):
                     sparql, base_iri=base_iri, default_graph=[DefaultGraph(), *visible]
                 )
             return self._store.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError) as exc:  # ValueError: a dataset IRI is not an IRI
             raise QuerySyntaxError(str(exc)) from exc
         except OSError as exc:
             raise StoreError(f"query failed in {self.location}: {exc}") from exc

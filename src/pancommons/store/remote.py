@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 import requests
@@ -25,6 +25,7 @@ from pyoxigraph import (
 
 from pancommons.config import Settings
 from pancommons.store.base import (
+    DEFAULT_GRAPH,
     Progress,
     QueryResult,
     QuerySyntaxError,
@@ -147,16 +148,21 @@ class RemoteStore(Store):
 
     # --- reading -------------------------------------------------------------------------------
 
-    def query(self, sparql: str, *, base_iri: str | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         response = self._send(
             "POST",
             self.query_url,
             "query",
-            # union-default-graph is Oxigraph's switch for a union default graph; other servers
-            # ignore it (Virtuoso's default graph already is the union of all graphs).
-            params={"union-default-graph": ""},
+            params=_dataset_params(default_graph, named_graphs),
             data={"query": sparql},
             headers={
                 "Accept": _ACCEPT_GRAPH
@@ -272,6 +278,24 @@ def _split_ntriples(
     except (SyntaxError, ValueError) as exc:
         raise RdfSyntaxError(f"{name}: {exc}") from exc
     return {g: serialize(ts, format=RdfFormat.N_TRIPLES) or b"" for g, ts in buckets.items()}
+
+
+def _dataset_params(
+    default_graph: Sequence[str] | None, named_graphs: Sequence[str] | None
+) -> dict[str, str | list[str]]:
+    """SPARQL Protocol dataset parameters for ``Store.query``'s dataset arguments."""
+    if default_graph is None and named_graphs is None:
+        # union-default-graph is Oxigraph's switch for a union default graph; other servers
+        # ignore it (Virtuoso's default graph already is the union of all graphs).
+        return {"union-default-graph": ""}
+    if list(default_graph or ()) == [DEFAULT_GRAPH] and not named_graphs:
+        return {}  # the server's own default graph
+    if DEFAULT_GRAPH in (default_graph or ()):
+        raise StoreError("a remote store cannot merge its own default graph with named graphs")
+    return {
+        "default-graph-uri": list(default_graph or ()),
+        "named-graph-uri": list(named_graphs or ()),
+    }
 
 
 def _ours(graph: str) -> bool:

@@ -1,0 +1,283 @@
+"""Running a query with a time budget and a row cap, and serialising its answer.
+
+pyoxigraph cannot cancel a running query, and its result objects must be used and dropped on
+the thread that made them. So each query runs on one daemon thread that evaluates *and*
+serialises it, pulling the result row by row (pyoxigraph evaluates lazily, releasing the GIL)
+and checking a deadline and a row count at every row. The request waits for that thread at most
+``query_timeout`` seconds:
+
+- a query that streams rows past the deadline stops at the next row (503), and one that returns
+  more than ``max_rows`` rows stops at row ``max_rows + 1`` (413);
+- a query stuck inside one step (a large sort or aggregate, a filter that never matches) cannot
+  be interrupted: the request gets its 503 at the deadline, and the abandoned thread ends when
+  that step ends. A daemon thread never holds up the server's shutdown.
+
+Answers are built in memory (bounded by ``max_rows``) so an error is always a clean HTTP error,
+never a truncated 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi.responses import JSONResponse, Response
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    RdfFormat,
+    Triple,
+    parse_query_results,
+    serialize,
+)
+
+from pancommons.formats import is_tabular, serialize_result
+from pancommons.store import QuerySyntaxError, Store, StoreError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+
+
+def error(
+    status: int, error: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The API's one error shape: ``{"error", "detail", "status"}``."""
+    return JSONResponse(
+        {"error": error, "detail": detail, "status": status}, status_code=status, headers=headers
+    )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a query may run and how many rows (or triples) it may return."""
+
+    timeout: float
+    max_rows: int | None
+
+
+class _Stop(Exception):
+    """Raised inside the worker when the deadline passes or the row cap is exceeded."""
+
+    def __init__(self, response: JSONResponse) -> None:
+        self.response = response
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query as the protocol received it."""
+
+    text: str
+    base_iri: str | None = None
+    default_graph: list[str] | None = None
+    named_graphs: list[str] | None = None
+
+
+class DaemonPool:
+    """Daemon threads that each run one job at a time and wait for the next; a new one starts
+    when all are busy (an abandoned query keeps its thread), and one idle for ``idle`` seconds
+    ends. Daemon threads, unlike ``concurrent.futures``' workers, never hold up shutdown."""
+
+    def __init__(self, idle: float = 60.0) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._idle_seconds = idle
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            spawn = self._idle == 0
+            if not spawn:
+                self._idle -= 1
+        self._jobs.put(job)
+        if spawn:
+            threading.Thread(target=self._work, name="pancommons-query", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # no submit counted on this thread: it may go
+                        self._idle -= 1
+                        return
+                continue
+            job()
+            with self._lock:
+                self._idle += 1
+
+
+_POOL = DaemonPool()
+"""Process-wide, like anyio's worker threads: queries of every app share it."""
+
+
+async def in_daemon_thread(func: Callable[[], T], timeout: float) -> T | None:
+    """``func()`` on a daemon thread; None if it has not finished after ``timeout`` s.
+
+    ``func`` must not raise (exceptions carrying pyoxigraph objects must not cross threads)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(value: T) -> None:
+        if not future.done():
+            future.set_result(value)
+
+    def run() -> None:
+        try:
+            value = func()
+        except BaseException:
+            log.exception("query worker failed")
+            value = error(
+                500, "internal error", "the query failed unexpectedly; see the server log"
+            )  # type: ignore[assignment]
+        with suppress(RuntimeError):  # the loop closed while an abandoned query ran
+            loop.call_soon_threadsafe(deliver, value)
+
+    _POOL.submit(run)
+    try:
+        return await asyncio.wait_for(future, timeout)
+    except TimeoutError:
+        return None
+
+
+def timeout_error(limits: Limits) -> JSONResponse:
+    return error(
+        503,
+        "query timeout",
+        f"the query did not finish within {limits.timeout:g} s (PANCOMMONS_QUERY_TIMEOUT); "
+        f"make it more selective or add a LIMIT",
+    )
+
+
+async def run_query(
+    store: Store,
+    query: Query,
+    pick: Callable[[bool], tuple[str, QueryResultsFormat | RdfFormat] | JSONResponse],
+    limits: Limits,
+) -> Response:
+    """Run ``query`` and serialise it in the format ``pick(is_graph)`` chooses (or return the
+    error response ``pick`` gives)."""
+    deadline = time.monotonic() + limits.timeout
+    response = await in_daemon_thread(
+        lambda: _evaluate(store, query, pick, limits, deadline), limits.timeout
+    )
+    return response if response is not None else timeout_error(limits)
+
+
+def _evaluate(
+    store: Store,
+    query: Query,
+    pick: Callable[[bool], tuple[str, QueryResultsFormat | RdfFormat] | JSONResponse],
+    limits: Limits,
+    deadline: float,
+) -> Response:
+    result: Any = None
+    try:
+        result = store.query(
+            query.text,
+            base_iri=query.base_iri,
+            default_graph=query.default_graph,
+            named_graphs=query.named_graphs,
+        )
+        chosen = pick(not is_tabular(result))
+        if isinstance(chosen, JSONResponse):
+            return chosen
+        media, fmt = chosen
+        if isinstance(result, QueryBoolean):
+            body = serialize_result(result, fmt)
+        elif isinstance(fmt, RdfFormat):
+            triples = _collect(result, limits, deadline)
+            body = serialize(triples, format=fmt) or b""
+        else:
+            body = _solutions(result, fmt, limits, deadline)
+        charset = "" if media.endswith("json") else "; charset=utf-8"
+        return Response(body, media_type=media + charset)
+    except _Stop as stop:
+        return stop.response
+    except QuerySyntaxError as exc:
+        return error(400, "malformed query", str(exc))
+    except (StoreError, OSError) as exc:
+        return error(503, "store unavailable", str(exc))
+    finally:
+        del result  # on this thread: pyoxigraph results may not be dropped elsewhere
+
+
+def _check(count: int, limits: Limits, deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise _Stop(timeout_error(limits))
+    if limits.max_rows is not None and count > limits.max_rows:
+        raise _Stop(
+            error(
+                413,
+                "result too large",
+                f"the answer has more than {limits.max_rows} rows (PANCOMMONS_MAX_ROWS); "
+                f"page through it with LIMIT and OFFSET",
+            )
+        )
+
+
+def _collect(result: Any, limits: Limits, deadline: float) -> list[Triple]:
+    triples: list[Triple] = []
+    for triple in result:
+        triples.append(triple)
+        _check(len(triples), limits, deadline)
+    return triples
+
+
+def _solutions(result: Any, fmt: QueryResultsFormat, limits: Limits, deadline: float) -> bytes:
+    """SPARQL JSON results built row by row; other formats converted from it by pyoxigraph."""
+    names = [v.value for v in result.variables]
+    rows: list[dict[str, Any]] = []
+    for solution in result:
+        row = {}
+        for name, term in zip(names, solution, strict=True):
+            if term is not None:
+                row[name] = term_json(term)
+        rows.append(row)
+        _check(len(rows), limits, deadline)
+    document = {"head": {"vars": names}, "results": {"bindings": rows}}
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt == QueryResultsFormat.JSON:
+        return data
+    return parse_query_results(data, QueryResultsFormat.JSON).serialize(format=fmt) or b""
+
+
+def term_json(term: Any) -> dict[str, Any]:
+    """An RDF term in the SPARQL 1.1 (and 1.2, for triple terms) JSON results format."""
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            if term.direction is not None:
+                out["its:dir"] = str(term.direction)
+        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING, RDF_DIR_LANG_STRING):
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": term_json(term.subject),
+                "predicate": term_json(term.predicate),
+                "object": term_json(term.object),
+            },
+        }
+    raise TypeError(f"not an RDF term: {term!r}")
