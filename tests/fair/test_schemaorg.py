@@ -12,7 +12,6 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,9 @@ from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, XSD
 
-from pancommons.api.app import create_app
-from pancommons.config import Settings
-from pancommons.demo import build_demo
 from pancommons.fair.whatif import SCHEMA, SubmissionError, assess_record, guess_format
 from pancommons.harvest.mapping.common import Context, MappingError
 from pancommons.harvest.mapping.schemaorg import map_document
-from pancommons.store.embedded import EmbeddedStore
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 XML = DATA / "esrf-dc-2493599001.datacite-kernel4.xml"
@@ -331,18 +326,6 @@ def test_our_vocabulary_jsonld_is_still_read_as_rdf(no_network: None) -> None:
 
 
 # --- (4) the API and (5) the CLI --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path]]:
-    root = tmp_path_factory.mktemp("schemaorg")
-    with EmbeddedStore(root / "store") as store:
-        build_demo(store, state_dir=str(root / "state"))
-    store = EmbeddedStore(root / "store", read_only=True)
-    app = create_app(Settings.from_env(store=str(root / "store")), store=store)
-    with TestClient(app) as client:
-        yield client, root / "store"
-    store.close()
 
 
 def test_api_scores_a_schemaorg_body(demo: tuple[TestClient, Path], no_network: None) -> None:

@@ -6,36 +6,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import fastjsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from pancommons.api.app import create_app
-from pancommons.config import Settings
-from pancommons.demo import build_demo
 from pancommons.fair.whatif import SCHEMA
-from pancommons.store.embedded import EmbeddedStore
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RECORD = DATA / "esrf-es-2210534378.datacite-kernel4.xml"
 DOI = "https://doi.org/10.15151/esrf-es-2210534378"
 EXE = str(Path(sys.executable).with_name("pancommons"))
 validate = fastjsonschema.compile(json.loads(SCHEMA.read_text()))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path]]:
-    root = tmp_path_factory.mktemp("whatif")
-    with EmbeddedStore(root / "store") as store:
-        build_demo(store, state_dir=str(root / "state"))
-    store = EmbeddedStore(root / "store", read_only=True)
-    app = create_app(Settings.from_env(store=str(root / "store")), store=store)
-    with TestClient(app) as client:
-        yield client, root / "store"
-    store.close()
 
 
 def test_submitted_record_is_scored_and_diffed(demo: tuple[TestClient, Path]) -> None:

@@ -87,11 +87,8 @@ class CompiledShape:
         ``focus`` restricts the focus nodes (``VALUES``); ``classes`` is the target class and
         its subclasses in the data (``target_classes``), else the closure is a property path.
         """
-        pattern = focus_pattern(self.target_class, classes)
+        pattern = restricted(focus_pattern(self.target_class, classes), focus)
         joined = focus_pattern(self.target_class, classes, joined=True)
-        if focus is not None:
-            values = " ".join(str(NamedNode(f)) for f in sorted(focus))
-            pattern = f"VALUES ?focus {{ {values} }} {pattern}"
         parts = []
         for kind, branch in self.branches:
             body = branch.replace("#FOCUS#", joined if kind == "value" else pattern)
@@ -164,6 +161,14 @@ def focus_pattern(
         listed = ", ".join(iri(c) for c in classes)
         return f"?focus <{RDF_TYPE}> ?_cls . FILTER(?_cls IN ({listed}))"
     return "{ " + " } UNION { ".join(f"?focus <{RDF_TYPE}> {iri(c)}" for c in classes) + " }"
+
+
+def restricted(pattern: str, focus: set[str] | None) -> str:
+    """``pattern`` preceded by ``VALUES ?focus`` when only some focus nodes are wanted."""
+    if focus is None:
+        return pattern
+    values = " ".join(str(NamedNode(f)) for f in sorted(focus))
+    return f"VALUES ?focus {{ {values} }} {pattern}"
 
 
 def target_classes(target_class: str) -> str:
@@ -318,8 +323,5 @@ def compile_focus(
 ) -> str:
     """The query listing the focus nodes of a node shape."""
     assert ns.target_class is not None
-    pattern = focus_pattern(ns.target_class, classes)
-    if focus is not None:
-        values = " ".join(str(NamedNode(f)) for f in sorted(focus))
-        pattern = f"VALUES ?focus {{ {values} }} {pattern}"
+    pattern = restricted(focus_pattern(ns.target_class, classes), focus)
     return f"SELECT DISTINCT ?focus WHERE {{ {pattern} }}"
