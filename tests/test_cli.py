@@ -201,6 +201,29 @@ def test_reads_beside_a_running_writer(loaded: Path) -> None:
         holder.communicate()
 
 
+def _files(store: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in store.iterdir()}
+
+
+def test_read_commands_never_open_for_writing(loaded: Path) -> None:
+    """Regression (CI, 2026-11): a read-only command opened the directory for writing when it
+    could take the lock, so RocksDB rewrote and deleted files that a read-only server beside
+    it still read (FileNotFoundError on an .sst in the server)."""
+    from pancommons.store.embedded import EmbeddedStore
+
+    reader = EmbeddedStore(loaded, read_only=True)
+    try:
+        before, triples = _files(loaded), reader.count()
+        assert triples > 0
+        for args in (("stats", "--format", "json"), ("query", "ASK { ?s ?p ?o }")):
+            r = run(*args, store=loaded)
+            assert r.returncode == 0, r.stderr
+        assert _files(loaded) == before
+        assert reader.count() == triples
+    finally:
+        reader.close()
+
+
 def test_remote_store_through_cli(oxigraph_url: str, data_file: Path) -> None:
     r = run("load", str(data_file), "--graph", "http://example.org/graph/cli", store=oxigraph_url)
     assert r.returncode == 0, r.stderr

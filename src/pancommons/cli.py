@@ -82,13 +82,11 @@ def cli(ctx: click.Context, store_location: str | None, base: str | None) -> Non
 
 def _open(ctx: click.Context, *, read_only: bool = False) -> Store:
     settings: Settings = ctx.obj
-    try:
-        return open_store(settings)
-    except StoreError:
-        if not read_only or settings.is_remote:
-            raise
-        # The directory is locked by a writer (e.g. a running server): read beside it.
-        return open_store(settings, read_only=True)
+    # A command that only reads opens an existing store read-only, never for writing: a
+    # writable open may compact and delete files that a read-only server beside it still reads.
+    # Where there is no store yet, nobody can be reading it: an empty one is created.
+    exists = settings.is_remote or (Path(settings.store) / "CURRENT").exists()
+    return open_store(settings, read_only=read_only and exists)
 
 
 def _progress():  # type: ignore[no-untyped-def]

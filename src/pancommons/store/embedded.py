@@ -49,12 +49,15 @@ class EmbeddedStore(Store):
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = OxStore(str(path))
         except OSError as exc:
-            hint = (
-                "another process (pancommons serve?) has it open for writing; stop it, or use a "
-                "read-only command"
-                if "lock" in str(exc).lower()
-                else "check the path and its permissions"
-            )
+            if "lock" in str(exc).lower():
+                hint = (
+                    "another process (pancommons serve?) has it open for writing; stop it, or "
+                    "use a read-only command"
+                )
+            elif read_only and path is not None and not Path(path).exists():
+                hint = "there is no store there yet: run `pancommons harvest` or `make demo`"
+            else:
+                hint = "check the path and its permissions"
             raise StoreError(f"cannot open the store at {self.location}: {exc} ({hint})") from exc
         if not read_only:
             self._roll_back_interrupted_loads()
@@ -98,7 +101,7 @@ class EmbeddedStore(Store):
             if self._staging:
                 visible = [
                     g
-                    for g in self._store.named_graphs()
+                    for g in list(self._store.named_graphs())
                     if not (
                         isinstance(g, NamedNode)
                         and (g.value in self._staging or is_staging(g.value))
@@ -114,11 +117,17 @@ class EmbeddedStore(Store):
             raise StoreError(f"query failed in {self.location}: {exc}") from exc
 
     def graphs(self) -> list[str]:
-        return sorted(
-            g.value
-            for g in self._store.named_graphs()
-            if isinstance(g, NamedNode) and not is_staging(g.value) and self._nonempty(g)
-        )
+        # list(): the iterator is dropped here, on this thread, even if a read fails (pyoxigraph
+        # iterators must not be dropped on another thread, e.g. by GC of a traceback).
+        try:
+            names = list(self._store.named_graphs())
+            return sorted(
+                g.value
+                for g in names
+                if isinstance(g, NamedNode) and not is_staging(g.value) and self._nonempty(g)
+            )
+        except OSError as exc:
+            raise StoreError(f"cannot list the graphs of {self.location}: {exc}") from exc
 
     def _nonempty(self, g: NamedNode) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is not None
