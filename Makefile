@@ -47,6 +47,7 @@ format: install
 
 ## Load benchmark: pyoxigraph bulk load vs rdflib on synthetic PaN datasets
 bench: install
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/load.py 10000
 	$(BIN)/python bench/load.py 100000
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from pancommons import __version__
-from pancommons.api import fair, graph_store, pages, queries, sparql
+from pancommons.api import dcat, fair, graph_store, oai, pages, queries, sparql
 from pancommons.config import Settings
 from pancommons.store import Store, StoreError, open_store
 
@@ -70,5 +70,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(graph_store.router)
     app.include_router(fair.router)
     app.include_router(queries.router)
+    app.include_router(oai.router)
+    app.include_router(dcat.router)
     app.include_router(pages.router)
     return app

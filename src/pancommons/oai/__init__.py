@@ -1,0 +1,1 @@
+"""OAI-PMH 2.0 provider: record ledger (datestamps, deletions), sets, metadata formats."""
