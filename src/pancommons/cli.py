@@ -168,6 +168,15 @@ def load(
                         store.load(f, graph=target, format=fmt_value, progress=advance)
                     after = store.count(target)
                     click.echo(f"{f}: <{target}> now has {after} triples ({after - before:+d})")
+            if any(
+                (graph or source_graph(_slugify(f.stem), settings.base)).startswith(
+                    source_graph("x", settings.base)[:-1]
+                )
+                for f in files
+            ):
+                from pancommons.harvest.runner import sync_ledger
+
+                sync_ledger(store, settings.base)
 
 
 def _slugify(stem: str) -> str:

@@ -83,6 +83,20 @@ class Settings:
     """``/sparql``: space-separated IRI prefixes that SPARQL ``SERVICE`` and update ``LOAD`` may
     reach. Empty (the default): every ``SERVICE`` and ``LOAD`` is refused with 400."""
 
+    oai_repository_name: str = "PaN Commons"
+    """``/oai``: the ``repositoryName`` of Identify."""
+
+    oai_repository_id: str = ""
+    """``/oai``: the repository identifier in ``oai:{id}:{dataset IRI}`` (a domain name you
+    control). Empty: the host of ``base`` (``w3id.org`` by default)."""
+
+    oai_admin_email: str = "pancommons-admin@localhost.localdomain"
+    """``/oai``: the ``adminEmail`` of Identify: whom harvesters write to. Set it."""
+
+    oai_page_size: int = 100
+    """``/oai``: records (or headers) per ListRecords/ListIdentifiers response; longer lists
+    continue with a resumption token, valid for a day."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from defaults, then ``PANCOMMONS_*`` environment variables, then overrides

@@ -195,7 +195,10 @@ def deletion(ctx: Context, identifier: str) -> Triples:
 
 def dataset_iri(ctx: Context, identifier: str, dc_identifiers: Sequence[str] = ()) -> str:
     """DOI, else Handle, among the ``dc:identifier``s, else in the OAI identifier
-    (``oai:icatplus.esrf.fr:10.15151/ESRF-ES-…``), else minted from the OAI identifier."""
+    (``oai:icatplus.esrf.fr:10.15151/ESRF-ES-…``), else the OAI identifier's local part when
+    that is an http(s) IRI (a provider publishing its linked-data IRIs, as PaN Commons' own
+    ``/oai`` does: ``oai:w3id.org:https://w3id.org/pan-commons/id/dataset/…``), else minted
+    from the OAI identifier."""
     for value in dc_identifiers:
         if doi := doi_or_none(value):
             return doi
@@ -204,7 +207,12 @@ def dataset_iri(ctx: Context, identifier: str, dc_identifiers: Sequence[str] = (
             return handle
     parts = identifier.split(":", 2)
     local = parts[2] if len(parts) == 3 and parts[0].lower() == "oai" else identifier
-    return doi_or_none(local) or _doi_in(local) or _handle(local) or ctx.mint("dataset", identifier)
+    found = doi_or_none(local) or _doi_in(local) or _handle(local)
+    if found:
+        return found
+    if re.match(r"^https?://[^\s<>\"{}|\\^`]+$", local):
+        return local
+    return ctx.mint("dataset", identifier)
 
 
 _DOI_IN = re.compile(r"(?:^|[/:])(10\.\d{4,9}/\S+)$")
