@@ -425,6 +425,7 @@ def _serve(
 
 
 def _register() -> None:
+    from pancommons.cli_export import export_cmd
     from pancommons.cli_fair import assess_cmd
     from pancommons.cli_harvest import harvest_cmd
     from pancommons.cli_scores import scores_cmd
@@ -432,6 +433,7 @@ def _register() -> None:
     cli.add_command(harvest_cmd)
     cli.add_command(assess_cmd)
     cli.add_command(scores_cmd)
+    cli.add_command(export_cmd)
 
 
 _register()
