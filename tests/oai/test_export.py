@@ -82,3 +82,31 @@ def test_export_refuses_a_bad_scope(demo_dir: Path, tmp_path: Path) -> None:
         timeout=120,
     )
     assert r.returncode == 2 and "scope" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_export_dcat_writes_the_catalogue(demo_dir: Path, tmp_path: Path) -> None:
+    import rdflib
+
+    out = tmp_path / "dcat"
+    r = subprocess.run(
+        [EXE, "--store", str(demo_dir / "store"), "export", "dcat", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    g = rdflib.Graph().parse(out / "catalog.ttl")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    catalogs = set(g.subjects(rdflib.RDF.type, dcat.Catalog))
+    assert len(catalogs) == 1
+    listed = {str(d) for d in g.objects(next(iter(catalogs)), dcat.dataset)}
+    from pancommons.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(demo_dir / "store", read_only=True) as store:
+        expected = {
+            r["d"].value
+            for r in store.query(  # type: ignore[union-attr]
+                "SELECT DISTINCT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
+            )
+        }
+    assert listed == expected
