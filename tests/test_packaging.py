@@ -47,6 +47,9 @@ def test_wheel_contains_package_data(wheel: Path) -> None:
         "pancommons/_resources/harvesters/snapshots/demo-ess/Datasets.json",
         "pancommons/harvest/schemas/panosc-datasets.json",
         "pancommons/demo/records/PROVENANCE.md",
+        "pancommons/dcat/context/dcat-ap.jsonld",
+        "pancommons/harvest/schemas/xsd/oai-pmh/OAI-PMH.xsd",
+        "pancommons/harvest/schemas/xsd/oai-pmh/oai-identifier.xsd",
     ):
         assert required in names, required
 

@@ -268,3 +268,23 @@ def test_token_is_idempotent_and_verb_bound(demo_url: str) -> None:
     ]
     other = get(demo_url, verb="ListRecords", resumptionToken=token)
     assert other.find("o:error", NS).get("code") == "badResumptionToken"
+
+
+def test_an_empty_repository(tmp_path: Path) -> None:
+    from tests.oai.conftest import serve
+
+    with EmbeddedStore(tmp_path / "store") as store, serve(store, tmp_path) as url:
+        assert get(url, verb="Identify").find("o:Identify", NS) is not None
+        codes = {
+            verb: get(url, verb=verb, **extra).find("o:error", NS).get("code")
+            for verb, extra in (
+                ("ListSets", {}),
+                ("ListRecords", {"metadataPrefix": "oai_dc"}),
+                ("ListIdentifiers", {"metadataPrefix": "oai_dc", "set": "facility:esrf"}),
+            )
+        }
+    assert codes == {
+        "ListSets": "noSetHierarchy",
+        "ListRecords": "noRecordsMatch",
+        "ListIdentifiers": "noSetHierarchy",
+    }
