@@ -29,8 +29,8 @@ def test_a_changed_record_gets_a_new_datestamp_and_blank_nodes_are_no_change(
     fresh: Path,
 ) -> None:
     with EmbeddedStore(fresh / "store") as store:
-        d = ledger.select(store)[0]
         g = "https://w3id.org/pan-commons/graph/source/demo-ess"
+        d = ledger.select(store, set_spec="source:demo-ess")[0]
         store.update(f"INSERT DATA {{ GRAPH <{g}> {{ <{d}> <http://example.org/p> _:x }} }}")
         first = ledger.sync(store, at="2998-01-01T00:00:00Z")
         assert first.changed == 1 and ledger.read(store)[d].datestamp == "2998-01-01T00:00:00Z"
