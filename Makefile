@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/load.py 10000
 	$(BIN)/python bench/load.py 100000
+	$(BIN)/python bench/sparql.py --quick
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

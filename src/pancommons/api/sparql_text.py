@@ -84,9 +84,18 @@ def _unescaped(text: str) -> str:
     return _ESCAPE.sub(decode, text)
 
 
+def _may_contain(text: str, *keywords: str) -> bool:
+    """False only when no spelling of the keywords can be in ``text``: none appears
+    (case-insensitively) and there is no ``\\u``/``\\U`` escape that could spell one."""
+    lowered = text.lower()
+    return "\\u" in lowered or any(k in lowered for k in keywords)
+
+
 def check_remote_calls(text: str, allow: str) -> None:
     """Raise RefusedText if ``text`` has a ``SERVICE`` or ``LOAD`` whose target is not an IRI
     starting with one of the space-separated prefixes in ``allow``."""
+    if not _may_contain(text, "service", "load"):
+        return  # fast path: tokenising costs more than a point lookup
     prefixes = tuple(p for p in allow.split() if p)
     variants = {text, _unescaped(text)}
     for variant in variants:
@@ -125,6 +134,8 @@ def dataset_clauses(query: str, base: str) -> tuple[list[str], list[str]] | None
     """The graphs of the query's own ``FROM`` and ``FROM NAMED`` clauses (prefixed names
     expanded, relative IRIs resolved against ``base`` or the query's BASE), or None when it has
     none. The store's union default graph would otherwise hide them."""
+    if not _may_contain(query, "from"):
+        return None
     toks = tokens(query)
     prefixes: dict[str, str] = {}
     default: list[str] = []
