@@ -168,12 +168,8 @@ def load(
                         store.load(f, graph=target, format=fmt_value, progress=advance)
                     after = store.count(target)
                     click.echo(f"{f}: <{target}> now has {after} triples ({after - before:+d})")
-            if any(
-                (graph or source_graph(_slugify(f.stem), settings.base)).startswith(
-                    source_graph("x", settings.base)[:-1]
-                )
-                for f in files
-            ):
+            sources = f"{settings.base.rstrip('/')}/graph/source/"
+            if graph is None or graph.startswith(sources):  # datasets may have changed
                 from pancommons.harvest.runner import sync_ledger
 
                 sync_ledger(store, settings.base)
