@@ -170,9 +170,9 @@ def load(
                     click.echo(f"{f}: <{target}> now has {after} triples ({after - before:+d})")
             sources = f"{settings.base.rstrip('/')}/graph/source/"
             if graph is None or graph.startswith(sources):  # datasets may have changed
-                from pancommons.harvest.runner import sync_ledger
+                from pancommons.oai.ledger import try_sync
 
-                sync_ledger(store, settings.base)
+                try_sync(store, settings.base)
 
 
 def _slugify(stem: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from pancommons.config import Settings
+from pancommons.fair.scope import SCOPE_HELP
 
 FORMATS = ("oai-dc", "datacite", "dcat")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -29,7 +30,7 @@ def file_name(dataset: str) -> str:
     "--scope",
     default="all",
     show_default=True,
-    help="all, facility:NAME|IRI, instrument:IRI, technique:IRI (or PaNETnnnnn) or source:NAME.",
+    help=SCOPE_HELP,
 )
 @click.option(
     "-o",

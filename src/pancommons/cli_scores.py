@@ -8,7 +8,7 @@ import json
 import click
 
 from pancommons.config import Settings
-from pancommons.fair.scope import GROUPS
+from pancommons.fair.scope import GROUPS, SCOPE_HELP
 
 
 @click.command("scores")
@@ -16,7 +16,7 @@ from pancommons.fair.scope import GROUPS
     "--scope",
     default="all",
     show_default=True,
-    help="all, facility:NAME|IRI, instrument:IRI, technique:IRI (or PaNETnnnnn) or source:NAME.",
+    help=SCOPE_HELP,
 )
 @click.option(
     "--by",

@@ -8,7 +8,6 @@ The store is then reopened read-only: nothing the API does may write to it.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,21 +81,3 @@ def client(demo_store: EmbeddedStore, demo_path: Path) -> Iterator[TestClient]:
     app = create_app(Settings.from_env(store=str(demo_path), base=BASE), store=demo_store)
     with TestClient(app) as c:
         yield c
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refuse every connection that is not to the loopback interface (no context fetching)."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else address
-        if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
-            return real_connect(self, address)
-        raise AssertionError(f"network access attempted: {address!r}")
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"DNS lookup attempted: {host!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

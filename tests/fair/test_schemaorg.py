@@ -38,23 +38,6 @@ EXE = str(Path(sys.executable).with_name("pancommons"))
 validate = fastjsonschema.compile(json.loads(SCHEMA.read_text()))
 
 
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else address
-        if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
-            return real_connect(self, address)
-        raise AssertionError(f"network access attempted: {address!r}")
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"DNS lookup attempted: {host!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
 def test_the_guard_refuses_the_network(no_network: None) -> None:
     with pytest.raises(AssertionError, match="attempted"):
         socket.create_connection(("schema.org", 443), timeout=1)

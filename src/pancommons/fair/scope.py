@@ -14,6 +14,8 @@ from pancommons.harvest.mapping.nt import TermError, iri, literal
 from pancommons.store.base import Store
 
 KINDS = ("all", "facility", "instrument", "technique", "source")
+SCOPE_HELP = "all, facility:NAME|IRI, instrument:IRI, technique:IRI (or PaNETnnnnn) or source:NAME."
+"""The ``--scope`` help of the CLI commands that read a scope."""
 GROUPS = ("facility", "instrument", "technique", "year", "source")
 
 DCAT = "http://www.w3.org/ns/dcat#"

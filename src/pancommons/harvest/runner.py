@@ -28,6 +28,7 @@ from pancommons.harvest.prov import RunRecord, record_run
 from pancommons.harvest.sources import Source, open_source
 from pancommons.harvest.state import Checkpoint, RunState
 from pancommons.harvest.validate import RecordInvalid, validate
+from pancommons.oai.ledger import try_sync
 from pancommons.store.base import REPLACES, Store, StoreError
 
 log = logging.getLogger("pancommons.harvest")
@@ -176,7 +177,7 @@ def harvest(
     run.ended = _now()
     record_run(store, run, base)
     state.clear()
-    sync_ledger(store, base)
+    try_sync(store, base)
     log.info(
         "%s: %d records, %d mapped, %d quarantined, %d triples in <%s>",
         config.name,
@@ -294,14 +295,3 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, RecordInvalid | MappingError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
-
-
-def sync_ledger(store: Store, base: str) -> None:
-    """Bring the OAI-PMH record ledger (datestamps, deletions) up to date after a change of the
-    source graphs. A failure here leaves the harvest done: the next sync catches up."""
-    from pancommons.oai.ledger import sync
-
-    try:
-        sync(store, base)
-    except (StoreError, ValueError) as exc:
-        log.warning("the OAI-PMH ledger could not be updated (%s); the next harvest retries", exc)

@@ -2,17 +2,19 @@
 per page of records (the datasets' own triples, then one and two hops for agents, grants,
 publications and technique labels).
 
-Every IRI reaches SPARQL through ``nt.iri`` (validated, escaped), never by concatenation of raw
+The reading is ``pancommons.dcat.queries.describe_nodes`` (shared with the DCAT-AP view): IRIs
+reach SPARQL as pyoxigraph ``NamedNode``s (validated, escaped), never by concatenation of raw
 input.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from pancommons.harvest.mapping.nt import TermError, iri
+from pyoxigraph import Literal, NamedNode
+
+from pancommons.dcat.queries import Facts as Described
+from pancommons.dcat.queries import Term, describe_nodes
 from pancommons.store.base import Store
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -40,38 +42,32 @@ _HOP1 = (
 _HOP2 = (f"{PAN}affiliation", f"{SDO}funder")
 
 
-@dataclass(frozen=True)
-class Term:
-    value: str
-    is_iri: bool
-    lang: str = ""
-    datatype: str = ""
-
-
-Props = dict[str, list[Term]]
-
-
 class Facts:
-    """Subject → predicate → terms, for the datasets of one page and the nodes they link."""
+    """Node → predicate → values (pyoxigraph terms), for the datasets of one page and the nodes
+    they link, as ``pancommons.dcat.queries.describe_nodes`` reads them."""
 
-    def __init__(self) -> None:
-        self.by: dict[str, Props] = defaultdict(lambda: defaultdict(list))
+    def __init__(self, described: Described) -> None:
+        self.by = described
 
-    def all(self, s: str, p: str) -> list[Term]:
-        seen: set[Term] = set()
-        out = []
-        for t in self.by.get(s, {}).get(p, []):
-            if t not in seen:
-                seen.add(t)
-                out.append(t)
-        return out
+    def _terms(self, s: str, p: str) -> list[Term]:
+        return self.by.get(s, {}).get(p, [])
 
     def values(self, s: str, p: str) -> list[str]:
-        return [t.value for t in self.all(s, p)]
+        return [t.value for t in self._terms(s, p)]
+
+    def iris(self, s: str, p: str) -> list[str]:
+        return [t.value for t in self._terms(s, p) if isinstance(t, NamedNode)]
+
+    def texts(self, s: str, p: str) -> list[tuple[str, str]]:
+        """(value, language tag or '') of each value."""
+        return [
+            (t.value, (t.language or "") if isinstance(t, Literal) else "")
+            for t in self._terms(s, p)
+        ]
 
     def first(self, s: str, *ps: str) -> str | None:
         for p in ps:
-            for t in self.all(s, p):
+            for t in self._terms(s, p):
                 return t.value
         return None
 
@@ -83,49 +79,13 @@ class Facts:
 
 
 def gather(store: Store, datasets: Iterable[str]) -> Facts:
-    facts = Facts()
-    todo = sorted(set(datasets))
-    _describe(store, facts, todo, None)
-    hop1 = {
-        t.value
-        for d in todo
-        for p in _HOP1
-        for t in facts.by.get(d, {}).get(p, [])
-        if t.is_iri and not t.value.startswith("_:")
-    }
-    _describe(store, facts, sorted(hop1), None)
-    hop2 = {
-        t.value
-        for x in hop1
-        for p in _HOP2
-        for t in facts.by.get(x, {}).get(p, [])
-        if t.is_iri and not t.value.startswith("_:")
-    }
-    _describe(store, facts, sorted(hop2 - hop1), None)
+    """The datasets' triples, then those of the nodes one hop (``_HOP1``) and two hops
+    (``_HOP2``) away."""
+    described: Described = {}
+    facts = Facts(described)
+    level = {NamedNode(d) for d in datasets}
+    describe_nodes(store, level, into=described)
+    for hop in (_HOP1, _HOP2):
+        level = {NamedNode(v) for n in level for p in hop for v in facts.iris(n.value, p)}
+        describe_nodes(store, level, into=described)
     return facts
-
-
-def _describe(store: Store, facts: Facts, nodes: list[str], _: object) -> None:
-    for i in range(0, len(nodes), 200):
-        values = []
-        for n in nodes[i : i + 200]:
-            try:
-                values.append(iri(n))
-            except TermError:
-                continue
-        if not values:
-            continue
-        rows = store.query(
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {' '.join(values)} }} ?s ?p ?o }}"
-        )
-        for r in rows:  # type: ignore[union-attr]
-            o = r["o"]
-            kind = type(o).__name__
-            facts.by[r["s"].value][r["p"].value].append(
-                Term(
-                    o.value,
-                    kind == "NamedNode",
-                    getattr(o, "language", None) or "" if kind == "Literal" else "",
-                    o.datatype.value if kind == "Literal" and o.datatype is not None else "",
-                )
-            )

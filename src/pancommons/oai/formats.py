@@ -118,10 +118,7 @@ def _related(facts: Facts, d: str) -> list[tuple[str, str]]:
         (f"{DCT}conformsTo", "Requires"),
         (f"{CITO}citesAsDataSource", "Cites"),
     ):
-        for t in facts.all(d, p):
-            if not t.is_iri:
-                continue
-            target = t.value
+        for target in facts.iris(d, p):
             # a publication minted by us: its DOI if the graph knows one
             for ident in facts.values(target, f"{DCT}identifier"):
                 m = re.search(r"10\.\d{4,9}/\S+", ident)
@@ -146,10 +143,10 @@ def datacite(facts: Facts, d: str, datestamp: str) -> etree._Element:
     for a in agents or [""]:
         _agent(facts, creators, q, "creator", a)
     titles = _sub(r, q + "titles")
-    for t in facts.all(d, f"{DCT}title"):
-        title = _sub(titles, q + "title", t.value)
-        if t.lang:
-            title.set(XML_LANG, t.lang)
+    for value, lang in facts.texts(d, f"{DCT}title"):
+        title = _sub(titles, q + "title", value)
+        if lang:
+            title.set(XML_LANG, lang)
     if not len(titles):
         _sub(titles, q + "title", ":unav")
     pub = facts.first(d, f"{DCT}publisher")
@@ -256,10 +253,10 @@ def datacite(facts: Facts, d: str, datestamp: str) -> etree._Element:
         r.append(rights)
 
     descriptions = etree.Element(q + "descriptions")
-    for t in facts.all(d, f"{DCT}description"):
-        el = _sub(descriptions, q + "description", t.value, descriptionType="Abstract")
-        if t.lang:
-            el.set(XML_LANG, t.lang)
+    for value, lang in facts.texts(d, f"{DCT}description"):
+        el = _sub(descriptions, q + "description", value, descriptionType="Abstract")
+        if lang:
+            el.set(XML_LANG, lang)
     if len(descriptions):
         r.append(descriptions)
 
@@ -333,16 +330,16 @@ def dublin_core(facts: Facts, d: str, datestamp: str) -> etree._Element:
             if lang:
                 el.set(XML_LANG, lang)
 
-    for t in facts.all(d, f"{DCT}title"):
-        add("title", t.value, t.lang)
+    for value, lang in facts.texts(d, f"{DCT}title"):
+        add("title", value, lang)
     for a in facts.values(d, f"{DCT}creator"):
         add("creator", facts.name(a))
     for k in facts.values(d, f"{DCAT}keyword"):
         add("subject", k)
     for theme in facts.values(d, f"{DCAT}theme"):
         add("subject", facts.label(theme))
-    for t in facts.all(d, f"{DCT}description"):
-        add("description", t.value, t.lang)
+    for value, lang in facts.texts(d, f"{DCT}description"):
+        add("description", value, lang)
     pub = facts.first(d, f"{DCT}publisher")
     add("publisher", facts.name(pub) if pub else None)
     for a in facts.values(d, f"{DCT}contributor"):

@@ -32,7 +32,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 from pancommons import vocab
 from pancommons.fair.scope import groups
 from pancommons.harvest.mapping.nt import iri, literal
-from pancommons.store.base import Store
+from pancommons.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,14 @@ class SyncReport:
 
 def read(store: Store, base: str = vocab.DEFAULT_BASE) -> dict[str, Entry]:
     """The ledger: dataset IRI → entry."""
-    g = iri(oai_graph(base))
+    return _entries(store, base, "")
+
+
+def _entries(store: Store, base: str, values: str) -> dict[str, Entry]:
+    """The entries of the datasets in ``values`` (a VALUES block of escaped IRIs), or all."""
     rows = store.query(
-        f"SELECT ?d ?ds ?h ?del (GROUP_CONCAT(?s; separator=' ') AS ?sets) WHERE {{ "
-        f"GRAPH {g} {{ ?d <{DATESTAMP}> ?ds . OPTIONAL {{ ?d <{HASH}> ?h }} "
+        f"SELECT ?d ?ds ?h ?del (GROUP_CONCAT(?s; separator=' ') AS ?sets) WHERE {{ {values} "
+        f"GRAPH {iri(oai_graph(base))} {{ ?d <{DATESTAMP}> ?ds . OPTIONAL {{ ?d <{HASH}> ?h }} "
         f"OPTIONAL {{ ?d <{DELETED}> ?del }} OPTIONAL {{ ?d <{SET_SPEC}> ?s }} }} }} "
         "GROUP BY ?d ?ds ?h ?del"
     )
@@ -201,6 +205,15 @@ def sync(store: Store, base: str = vocab.DEFAULT_BASE, *, at: str | None = None)
     return report
 
 
+def try_sync(store: Store, base: str = vocab.DEFAULT_BASE) -> None:
+    """``sync`` after a change of the source graphs (a harvest, a load). A failure here leaves
+    that change done: the next sync catches up."""
+    try:
+        sync(store, base)
+    except (StoreError, ValueError) as exc:
+        log.warning("the OAI-PMH ledger could not be updated (%s); the next sync retries", exc)
+
+
 def _ntriples(entries: Iterable[Entry]) -> str:
     out: list[str] = []
     for e in entries:
@@ -259,20 +272,7 @@ def entries(store: Store, datasets: list[str], base: str = vocab.DEFAULT_BASE) -
     out: dict[str, Entry] = {}
     for i in range(0, len(datasets), 500):
         values = " ".join(iri(d) for d in datasets[i : i + 500])
-        rows = store.query(
-            f"SELECT ?d ?ds ?del (GROUP_CONCAT(?s; separator=' ') AS ?sets) WHERE {{ "
-            f"VALUES ?d {{ {values} }} GRAPH {iri(oai_graph(base))} {{ ?d <{DATESTAMP}> ?ds . "
-            f"OPTIONAL {{ ?d <{DELETED}> ?del }} OPTIONAL {{ ?d <{SET_SPEC}> ?s }} }} }} "
-            "GROUP BY ?d ?ds ?del"
-        )
-        for r in rows:  # type: ignore[union-attr]
-            d = r["d"].value
-            out[d] = Entry(
-                d,
-                r["ds"].value,
-                sets=set(r["sets"].value.split()) if r["sets"] is not None else set(),
-                deleted=r["del"] is not None and r["del"].value == "true",
-            )
+        out.update(_entries(store, base, f"VALUES ?d {{ {values} }}"))
     return out
 
 
@@ -284,6 +284,11 @@ def earliest(store: Store, base: str = vocab.DEFAULT_BASE) -> str | None:
         )
     )
     return rows[0]["m"].value if rows and rows[0]["m"] is not None else None
+
+
+def has_sets(store: Store, base: str = vocab.DEFAULT_BASE) -> bool:
+    """Whether any record is in a set (else list requests with ``set`` get noSetHierarchy)."""
+    return bool(store.query(f"ASK {{ GRAPH {iri(oai_graph(base))} {{ ?d <{SET_SPEC}> ?s }} }}"))
 
 
 def set_specs(store: Store, base: str = vocab.DEFAULT_BASE) -> dict[str, str]:

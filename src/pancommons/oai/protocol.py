@@ -239,7 +239,7 @@ def _list(verb: str, params: dict[str, str], p: Provider) -> etree._Element:
         if set_spec is not None:
             if not _SET.match(set_spec):
                 raise OaiError("badArgument", f"set {set_spec!r} is not a setSpec")
-            if not ledger.set_specs(p.store, p.base):
+            if not ledger.has_sets(p.store, p.base):
                 raise OaiError("noSetHierarchy", "the repository has no sets yet")
         matched = ledger.select(p.store, p.base, start=start, end=end, set_spec=set_spec)
         if not matched:
