@@ -479,3 +479,52 @@ def test_streaming_load_commit_and_abort(tmp_path: Path) -> None:
         dropped.write(lines[0])
         dropped.abort()
         assert store.graphs() == [G1]
+
+
+def test_streaming_load_in_segments_on_several_loaders(tmp_path: Path) -> None:
+    """Output cut into many segments (chunks not aligned to lines) loaded by parallel bulk
+    loads: every triple arrives once, nothing shows before commit; a broken segment in the
+    middle fails the load and leaves the graph empty."""
+    from pancommons.store.embedded import EmbeddedStore
+    from pancommons.store.streaming import StreamingLoad
+
+    data = b"".join(f'<{EX}n{i}> <{EX}p> "{i}" .\n'.encode() for i in range(20000))
+    with EmbeddedStore(tmp_path / "s") as store:
+        loader = StreamingLoad(store, G1, workers=3, segment_bytes=4096)
+        for start in range(0, len(data), 1000):  # 1000-byte chunks: lines cut in two
+            loader.write(data[start : start + 1000])
+        assert loader._futures, "segments were handed to the loaders while writing"
+        assert bool(store.query(f'ASK {{ <{EX}n1> <{EX}p> "1" }}')) is False
+        loader.commit()
+        assert store.count(G1) == 20000
+        got = {int(r["o"]) for r in select(store, f"SELECT ?o {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")}
+        assert got == set(range(20000))
+
+        broken = StreamingLoad(store, G2, workers=2, segment_bytes=4096)
+        broken.write(data[:50000] + b"<not an iri .\n" + data[50000:100000])
+        with pytest.raises(RdfSyntaxError):
+            for start in range(100000, len(data), 1000):
+                broken.write(data[start : start + 1000])
+            broken.commit()
+        broken.abort()
+        assert store.count(G2) == 0 and store.graphs() == [G1]
+
+
+def test_streaming_load_keeps_blank_nodes_together(tmp_path: Path) -> None:
+    """Separate bulk loads would make two nodes of one ``_:b`` label: from the first segment
+    with a blank node on, the rest is loaded in one piece."""
+    from pancommons.store.embedded import EmbeddedStore
+    from pancommons.store.streaming import StreamingLoad
+
+    plain = b"".join(f'<{EX}n{i}> <{EX}p> "{i}" .\n'.encode() for i in range(2000))
+    blanks = b"".join(f'_:b <{EX}p> "b{i}" .\n'.encode() for i in range(2000))
+    with EmbeddedStore(tmp_path / "s") as store:
+        loader = StreamingLoad(store, G1, workers=2, segment_bytes=4096)
+        for start in range(0, len(plain), 1000):
+            loader.write(plain[start : start + 1000])
+        for start in range(0, len(blanks), 1000):
+            loader.write(blanks[start : start + 1000])
+        loader.commit()
+        query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) {{ GRAPH <{G1}> {{ ?s ?p ?o FILTER isBlank(?s) }} }}"
+        assert [int(r["n"]) for r in select(store, query)] == [1]
+        assert store.count(G1) == 4000

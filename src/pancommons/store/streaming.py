@@ -1,17 +1,26 @@
 """Loading a new graph while its N-Triples are still being produced.
 
-A harvest maps records in Python while Oxigraph's bulk loader, which runs without the GIL,
-reads them from a pipe on another core: the run then takes about as long as the slower of the
-two instead of their sum. Used only for a graph that is empty (a first harvest), hidden from
-queries while it fills and journaled like ``EmbeddedStore._load_into_empty``: if the process
-dies, the next writer empties the graph again; if the run fails, ``abort`` does.
+A harvest maps records in Python while Oxigraph's bulk loader, which runs without the GIL, loads
+what is already mapped on the other cores. The output is cut at line ends into segments of a few
+megabytes, and each segment is one ``bulk_load`` on a small pool of threads: one bulk load uses
+a single core (sorting and writing its index files), so two of them beside the mapping keep a
+2-core machine busy, and memory stays bounded by the segments in flight instead of growing with
+the graph (bench/harvest.py has the figures).
+
+Separate bulk loads do not share blank-node labels, so the first segment that may contain one
+(``_:`` anywhere in it) and everything after it go into one last load at ``commit``. Harvest
+mappings write no blank nodes; this only keeps other producers correct.
+
+Used only for a graph that is empty (a first harvest), hidden from queries while it fills and
+journaled like ``EmbeddedStore._load_into_empty``: if the process dies, the next writer empties
+the graph again; if the run fails, ``abort`` does.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from contextlib import suppress
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from pyoxigraph import NamedNode, RdfFormat
@@ -21,58 +30,100 @@ from pancommons.store.base import RdfSyntaxError, StoreError
 if TYPE_CHECKING:
     from pancommons.store.embedded import EmbeddedStore
 
+SEGMENT_BYTES = 8 << 20
+"""About 50k triples: large enough that a load's fixed cost is small, small enough that the
+first segments are loaded while later pages are still being mapped."""
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
 
 class StreamingLoad:
-    """``write`` N-Triples bytes, then ``commit`` (graph complete and visible) or ``abort``."""
+    """``write`` N-Triples bytes (any chunking), then ``commit`` (graph complete and visible)
+    or ``abort``."""
 
-    def __init__(self, store: EmbeddedStore, graph: str) -> None:
+    def __init__(
+        self,
+        store: EmbeddedStore,
+        graph: str,
+        *,
+        workers: int | None = None,
+        segment_bytes: int = SEGMENT_BYTES,
+    ) -> None:
         self._store = store
         self.graph = graph
+        self._segment_bytes = segment_bytes
+        self._workers = workers or default_workers()
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=f"bulk-load {graph}")
+        self._slots = threading.BoundedSemaphore(self._workers + 1)  # segments in flight
+        self._futures: list[Future[None]] = []
+        self._buffer = bytearray()
+        self._tail = False  # a blank node was seen: the rest is loaded in one piece at commit
         self._error: BaseException | None = None
         self._done = False
-        read_fd, self._write_fd = os.pipe()
-        self._thread = threading.Thread(
-            target=self._load, args=(read_fd,), name=f"bulk-load {graph}", daemon=True
-        )
         store._begin_hidden_load(graph)
-        self._thread.start()
-
-    def _load(self, read_fd: int) -> None:
-        try:
-            # A path, not a Python file object: Oxigraph then reads without taking the GIL.
-            self._store._store.bulk_load(
-                path=f"/dev/fd/{read_fd}",
-                format=RdfFormat.N_TRIPLES,
-                to_graph=NamedNode(self.graph),
-            )
-        except SyntaxError as exc:
-            self._error = RdfSyntaxError(f"streamed N-Triples for <{self.graph}>: {exc}")
-        except BaseException as exc:  # noqa: BLE001 - handed to the writer thread
-            self._error = StoreError(f"bulk load into <{self.graph}> failed: {exc}")
-        finally:
-            os.close(read_fd)
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self._write_fd, view)
-            except BrokenPipeError:
-                self._thread.join()
-                error = self._error or StoreError(f"the bulk load into <{self.graph}> stopped")
-                raise error from None
-            view = view[n:]
+        self._raise_if_failed()
+        self._buffer += data
+        if self._tail or len(self._buffer) < self._segment_bytes:
+            return
+        end = self._buffer.rfind(b"\n") + 1
+        if end == 0:
+            return  # one very long line so far
+        segment = bytes(self._buffer[:end])
+        if b"_:" in segment:
+            self._tail = True
+            return
+        del self._buffer[:end]
+        self._submit(segment)
 
-    def _finish_reading(self) -> None:
-        if self._write_fd >= 0:
-            os.close(self._write_fd)
-            self._write_fd = -1
-        self._thread.join()
+    def _submit(self, segment: bytes) -> None:
+        self._slots.acquire()  # back-pressure: the producer waits for a free loader
+        try:
+            future = self._pool.submit(self._load, segment)
+        except BaseException:
+            self._slots.release()
+            raise
+        self._futures.append(future)
+
+    def _load(self, segment: bytes) -> None:
+        try:
+            # From bytes, Oxigraph parses and writes without taking the GIL.
+            self._store._store.bulk_load(
+                segment, RdfFormat.N_TRIPLES, to_graph=NamedNode(self.graph)
+            )
+        except SyntaxError as exc:
+            self._fail(RdfSyntaxError(f"streamed N-Triples for <{self.graph}>: {exc}"))
+        except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread
+            self._fail(StoreError(f"bulk load into <{self.graph}> failed: {exc}"))
+        finally:
+            self._slots.release()
+
+    def _fail(self, error: BaseException) -> None:
+        if self._error is None:
+            self._error = error
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _drain(self) -> None:
+        for future in self._futures:
+            future.result()  # _load never raises; this only waits
+        self._futures.clear()
+        self._pool.shutdown(wait=True)
 
     def commit(self) -> None:
-        """Wait for the loader; the graph becomes visible. Raises (after rolling back) if the
+        """Wait for the loaders; the graph becomes visible. Raises (after rolling back) if a
         load failed."""
-        self._finish_reading()
+        if self._done:
+            raise StoreError(f"the load into <{self.graph}> has already ended")
+        if self._buffer and self._error is None:
+            rest, self._buffer = bytes(self._buffer), bytearray()
+            self._submit(rest)
+        self._drain()
         if self._error is not None:
             self.abort()
             raise self._error
@@ -83,7 +134,7 @@ class StreamingLoad:
         """Stop and empty the graph again (it was empty before)."""
         if self._done:
             return
-        with suppress(OSError):
-            self._finish_reading()
+        self._buffer.clear()
+        self._drain()
         self._store._end_hidden_load(self.graph, keep=False)
         self._done = True

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from pancommons.harvest.mapping import terms as T
 from pancommons.harvest.mapping.common import (
@@ -36,6 +35,7 @@ from pancommons.harvest.mapping.common import (
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal
 from pancommons.harvest.mapping.units import add_parameter
+from pancommons.vocab import quote_all
 
 PI_ROLES = {"principal investigator", "principal_investigator", "pi", "proposer"}
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s?#]*$")
@@ -72,7 +72,7 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True)
     t.type(node, T.DATASET)
     t.add(node, T.IDENTIFIER, literal(pid))
     # A document's copy of the dataset is read from Documents (files kind: Documents.json).
-    add_source(ctx, t, node, f"Datasets/{quote(pid, safe='')}", _snapshot_file(primary, "Datasets"))
+    add_source(ctx, t, node, f"Datasets/{quote_all(pid)}", _snapshot_file(primary, "Datasets"))
     t.text(node, T.TITLE, rec.get("title"))
     add_date(t, node, T.CREATED, rec.get("creationDate"))
     t.link(node, T.ACCESS_RIGHTS, access_rights(rec.get("isPublic")))
@@ -166,9 +166,7 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True
     own = t.owned.append if primary else _ignore
     t.add(node, T.IDENTIFIER, literal(pid))
     # A dataset's copy of the document is read from Datasets (files kind: Datasets.json).
-    add_source(
-        ctx, t, node, f"Documents/{quote(pid, safe='')}", _snapshot_file(primary, "Documents")
-    )
+    add_source(ctx, t, node, f"Documents/{quote_all(pid)}", _snapshot_file(primary, "Documents"))
     doi = str(rec.get("doi") or "").strip()
     if doi and doi != pid:
         t.add(node, T.IDENTIFIER, literal(doi))

@@ -21,7 +21,6 @@ import json
 import math
 import re
 from typing import Any
-from urllib.parse import quote
 
 from pancommons.harvest.mapping import terms as T
 from pancommons.harvest.mapping.common import (
@@ -42,6 +41,7 @@ from pancommons.harvest.mapping.common import (
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal, number
 from pancommons.harvest.mapping.units import add_parameter, si_factors
+from pancommons.vocab import quote_all
 
 # "Oleksandr Yefanov", "al." — SciCat seed data splits "et al." into a creator of its own.
 ET_AL = {"al", "al.", "et al", "et al.", "et. al."}
@@ -140,7 +140,7 @@ def _date(t: Triples, s: str, p: str, value: Any) -> None:
 
 def _source(ctx: Context, t: Triples, node: str, route: str, key: str, collection: str) -> None:
     """dct:source ``{api}/{route}/{key}`` (or the snapshot file of ``collection``)."""
-    add_source(ctx, t, node, f"{route}/{quote(key, safe='')}", f"{collection}.json")
+    add_source(ctx, t, node, f"{route}/{quote_all(key)}", f"{collection}.json")
 
 
 def _typed(t: Triples, node_iri: str, cls: str) -> str:
