@@ -172,7 +172,12 @@ def load(
             if graph is None or graph.startswith(sources):  # datasets may have changed
                 from pancommons.oai.ledger import try_sync
 
-                try_sync(store, settings.base)
+                # quads keep their own graphs: which changed is unknown, so compare them all
+                quads = any(
+                    (RDF_FORMATS[fmt] if fmt else guess_format(f)).supports_datasets for f in files
+                )
+                changed = {graph or source_graph(_slugify(f.stem), settings.base) for f in files}
+                try_sync(store, settings.base, graphs=None if quads else changed)
 
 
 def _slugify(stem: str) -> str:

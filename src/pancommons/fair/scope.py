@@ -39,7 +39,7 @@ def _instrument(var: str, d: str) -> str:
     )
 
 
-def _facility(var: str, d: str) -> str:
+def facility_pattern(var: str, d: str) -> str:
     """``var`` bound to the facility of dataset ``d``: its publisher when that is a facility,
     else the facility operating its instrument."""
     return (
@@ -76,7 +76,7 @@ class Scope:
                 f"?_f (<{FOAF}name>|<{SKOS}altLabel>|<{DCT}title>) ?_n . "
                 f"FILTER(LCASE(STR(?_n)) = {name})"
             )
-        return f"{dataset} {_facility('?_f', d)} {match}"
+        return f"{dataset} {facility_pattern('?_f', d)} {match}"
 
 
 def parse_scope(text: str | None) -> Scope:
@@ -125,7 +125,7 @@ def groups(
     prefix = literal(f"{base.rstrip('/')}/graph/source/")
     label = f"OPTIONAL {{ ?k (<{FOAF}name>|<{DCT}title>|<{RDFS}label>) ?label }}"
     body = {
-        "facility": f"{_facility('?k', '?d')} {label}",
+        "facility": f"{facility_pattern('?k', '?d')} {label}",
         "instrument": f"{_instrument('?k', '?d')} {label}",
         "technique": f"?d <{DCAT}theme> ?k . {label}",
         "year": f"?d (<{DCT}issued>|<{DCT}available>|<{DCT}created>) ?date . "

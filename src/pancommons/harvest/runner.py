@@ -177,7 +177,7 @@ def harvest(
     run.ended = _now()
     record_run(store, run, base)
     state.clear()
-    try_sync(store, base)
+    try_sync(store, base, graphs=[graph])
     log.info(
         "%s: %d records, %d mapped, %d quarantined, %d triples in <%s>",
         config.name,

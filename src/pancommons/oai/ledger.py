@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from pancommons import vocab
-from pancommons.fair.scope import groups
+from pancommons.fair.scope import facility_pattern
 from pancommons.harvest.mapping.nt import iri, literal
 from pancommons.store.base import Store, StoreError
 
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 PAN = str(vocab.PAN)
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 DATESTAMP = f"{PAN}oaiDatestamp"
@@ -117,69 +119,140 @@ def _entries(store: Store, base: str, values: str) -> dict[str, Entry]:
     return out
 
 
-def current(store: Store, base: str = vocab.DEFAULT_BASE) -> dict[str, tuple[str, set[str]]]:
-    """Every dataset in the source graphs now: IRI → (content hash, sets)."""
-    prefix = literal(f"{base.rstrip('/')}/graph/source/")
-    result = store.query(
-        f"SELECT ?d ?p ?o WHERE {{ GRAPH ?g {{ ?d a <{DCAT}Dataset> ; ?p ?o }} "
-        f"FILTER(STRSTARTS(STR(?g), {prefix})) }}"
+def _heads(graphs: Iterable[str] | None, also: Iterable[str] = ()) -> list[str]:
+    """Group patterns binding ``?d`` to the datasets a sync looks at, one query each: every
+    dataset (``""``) for a full sync; else those typed ``dcat:Dataset`` in each of ``graphs``,
+    and the datasets ``also`` names (500 to a VALUES block)."""
+    heads = (
+        [""] if graphs is None else [f"GRAPH {iri(g)} {{ ?d a <{DCAT}Dataset> }}" for g in graphs]
     )
-    lines: dict[str, list[str]] = defaultdict(list)
+    extra = sorted(set(also))
+    for i in range(0, len(extra), 500):
+        heads.append(f"VALUES ?d {{ {' '.join(iri(d) for d in extra[i : i + 500])} }}")
+    return heads
+
+
+def current(
+    store: Store,
+    base: str = vocab.DEFAULT_BASE,
+    graphs: Iterable[str] | None = None,
+    also: Iterable[str] = (),
+) -> dict[str, tuple[str, set[str]]]:
+    """The datasets in the source graphs now (with ``graphs``, only those in them and those
+    ``also`` names): IRI → (content hash, sets). The hash is over the dataset's own statements
+    (it is their subject) in every source graph that types it ``dcat:Dataset``; the ``source:``
+    and ``openaire_data`` sets come from the same rows (read as TSV, which Oxigraph writes in
+    Rust), the ``facility:`` sets from one more query."""
+    prefix = f"{base.rstrip('/')}/graph/source/"
+    lines: dict[str, set[str]] = defaultdict(set)
+    sets: dict[str, set[str]] = defaultdict(set)
+    titled: set[str] = set()
+    pid: set[str] = set()
+    specs: dict[str, str] = {}
+    heads = _heads(graphs, also)
+    for head in heads:
+        result = store.query(
+            f"SELECT ?d ?g ?p ?o WHERE {{ {head} GRAPH ?g {{ ?d a <{DCAT}Dataset> ; ?p ?o }} "
+            f"FILTER(STRSTARTS(STR(?g), {literal(prefix)})) }}"
+        )
+        tsv = result.serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+        for line in tsv.decode().split("\n")[1:]:
+            if not line:
+                continue
+            d, g, p, o = line.split("\t", 3)
+            d = d[1:-1]
+            spec = specs.get(g)
+            if spec is None:
+                spec = specs[g] = f"source:{spec_part(g[1 + len(prefix) : -1])}"
+            sets[d].add(spec)
+            if "_:" in o:  # blank node labels differ between harvests of the same record
+                o = _BLANK.sub("_:b", o)
+            lines[d].add(f"{p}\t{o}")
+            if p == _TITLE:
+                titled.add(d)
+            elif p == _IDENTIFIER and _PID.match(o[1:]):
+                pid.add(d)
+    for d in titled:
+        if d in pid or d.startswith(("https://doi.org/", "https://hdl.handle.net/")):
+            sets[d].add(OPENAIRE_SET)
+    labels = facility_labels(store)
+    for head in heads:
+        for d, facility in _facilities(store, head):
+            if d in sets:
+                sets[d].add(f"facility:{spec_part(labels.get(facility, facility))}")
+    return {d: (_digest(ls), sets[d]) for d, ls in lines.items()}
+
+
+def _digest(statements: set[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(statements)).encode(), usedforsecurity=False).hexdigest()
+
+
+_TITLE = f"<{DCT}title>"
+_IDENTIFIER = f"<{DCT}identifier>"
+
+
+def _facilities(store: Store, head: str) -> Iterable[tuple[str, str]]:
+    """(dataset, facility IRI) pairs, by the facility rule of scopes (``fair.scope``)."""
+    result = store.query(
+        f"SELECT DISTINCT ?d ?k WHERE {{ {head} ?d a <{DCAT}Dataset> . "
+        f"{facility_pattern('?k', '?d')} }}"
+    )
     tsv = result.serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
     for line in tsv.decode().split("\n")[1:]:
-        if not line:
-            continue
-        d, rest = line.split("\t", 1)
-        # blank node labels differ between harvests of the same record: not a change
-        lines[d[1:-1]].append(_BLANK.sub("_:b", rest))
-    hashes = {
-        d: hashlib.sha1("\n".join(sorted(set(ls))).encode(), usedforsecurity=False).hexdigest()
-        for d, ls in lines.items()
-    }
-    sets = _sets(store, set(hashes), base)
-    return {d: (h, sets.get(d, set())) for d, h in hashes.items()}
+        if line:
+            d, k = line.split("\t", 1)
+            if k.startswith("<"):
+                yield d[1:-1], k[1:-1]
 
 
-def _sets(store: Store, datasets: set[str], base: str) -> dict[str, set[str]]:
-    """``facility:NAME``, ``source:NAME`` and ``openaire_data`` memberships."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for by in ("facility", "source"):
-        for key, (label, members) in groups(store, by, datasets, base).items():
-            spec = f"{by}:{spec_part(label if by == 'facility' else key)}"
-            for d in members:
-                out[d].add(spec)
-    for d in openaire(store, datasets):
-        out[d].add(OPENAIRE_SET)
-    return out
-
-
-def openaire(store: Store, datasets: set[str]) -> set[str]:
-    """The datasets in ``openaire_data``: those with a persistent identifier (a DOI or Handle
-    as node, or a DOI/Handle in ``dct:identifier``) and a title, which OpenAIRE's guidelines
-    require of every record it aggregates."""
+def facility_labels(store: Store) -> dict[str, str]:
+    """Facility IRI → its name (``foaf:name``, else ``dct:title`` or ``rdfs:label``)."""
     rows = store.query(
-        f"SELECT DISTINCT ?d ?id WHERE {{ ?d a <{DCAT}Dataset> ; <{DCT}title> ?t . "
-        f"OPTIONAL {{ ?d <{DCT}identifier> ?id }} }}"
+        f"SELECT ?f (SAMPLE(?n) AS ?name) WHERE {{ ?f a <{PAN}Facility> . "
+        f"OPTIONAL {{ ?f <{FOAF}name> ?n1 }} OPTIONAL {{ ?f <{DCT}title> ?n2 }} "
+        f"OPTIONAL {{ ?f <{RDFS}label> ?n3 }} BIND(COALESCE(?n1, ?n2, ?n3) AS ?n) }} GROUP BY ?f"
     )
-    out: set[str] = set()
-    for r in rows:  # type: ignore[union-attr]
-        d = r["d"].value
-        if d not in datasets:
-            continue
-        if d.startswith(("https://doi.org/", "https://hdl.handle.net/")) or (
-            r["id"] is not None and _PID.match(r["id"].value)
-        ):
-            out.add(d)
-    return out
+    return {
+        r["f"].value: r["name"].value
+        for r in rows  # type: ignore[union-attr]
+        if r["name"] is not None
+    }
 
 
-def sync(store: Store, base: str = vocab.DEFAULT_BASE, *, at: str | None = None) -> SyncReport:
-    """Bring the ledger up to date with the graph (see the module docstring); atomic."""
+def sync(
+    store: Store,
+    base: str = vocab.DEFAULT_BASE,
+    *,
+    at: str | None = None,
+    graphs: Iterable[str] | None = None,
+) -> SyncReport:
+    """Bring the ledger up to date with the graph (see the module docstring). With ``graphs``
+    (the source graphs that just changed), only the datasets in them now or before are
+    compared; the others keep their entries. Only changed entries are written, each
+    dataset's in one update."""
+    graphs = None if graphs is None else sorted(set(graphs))
     stamp = at or now()
-    before = read(store, base)
-    after: dict[str, Entry] = {}
+    if graphs is None:
+        before = _entries(store, base, "")
+        left: set[str] = set()
+    else:
+        before = {}
+        for head in _heads(graphs):  # the datasets in the graphs now...
+            before.update(_entries(store, base, head))
+        left = set()  # ...and those that were in them at the last sync
+        prefix = f"{base.rstrip('/')}/graph/source/"
+        for g in graphs:
+            if g.startswith(prefix):
+                spec = literal(f"source:{spec_part(g[len(prefix) :])}")
+                was = _entries(
+                    store, base, f"GRAPH {iri(oai_graph(base))} {{ ?d <{SET_SPEC}> {spec} }}"
+                )
+                left.update(d for d in was if d not in before)
+                before.update(was)
+    now_there = current(store, base, graphs, also=left)
+    changed: dict[str, Entry] = {}
     report = SyncReport()
-    for d, (h, sets) in current(store, base).items():
+    for d, (h, sets) in now_there.items():
         old = before.get(d)
         if old is None:
             report.added += 1
@@ -187,29 +260,50 @@ def sync(store: Store, base: str = vocab.DEFAULT_BASE, *, at: str | None = None)
             report.changed += 1
         else:
             report.unchanged += 1
-            after[d] = old
             continue
-        after[d] = Entry(d, stamp, h, sets)
+        changed[d] = Entry(d, stamp, h, sets)
     for d, old in before.items():
-        if d in after:
-            continue
-        if not old.deleted:
+        if d not in now_there and not old.deleted:
             report.deleted += 1
-            old = Entry(d, stamp, "", old.sets, deleted=True)
-        after[d] = old
-    if report.added or report.changed or report.deleted:
-        store.replace_graph(
-            _ntriples(after.values()).encode(), graph=oai_graph(base), format=RdfFormat.N_TRIPLES
-        )
+            changed[d] = Entry(d, stamp, "", old.sets, deleted=True)
+    _write(store, base, changed, replaced={d for d in changed if d in before})
     log.info("OAI-PMH ledger: %s", report)
     return report
 
 
-def try_sync(store: Store, base: str = vocab.DEFAULT_BASE) -> None:
-    """``sync`` after a change of the source graphs (a harvest, a load). A failure here leaves
-    that change done: the next sync catches up."""
+_CHUNK = 2000
+_BULK = 10_000
+
+
+def _write(store: Store, base: str, entries: dict[str, Entry], replaced: set[str]) -> None:
+    """Write ``entries``: the new ones added in bulk, the ``replaced`` ones a chunk at a time
+    (the old statements removed and the new written in the same update)."""
+    graph = oai_graph(base)
+    new = [e for d, e in entries.items() if d not in replaced]
+    if len(new) > _BULK:
+        # Not atomic, but a dataset whose statements are cut short is seen as changed and
+        # rewritten by the next sync; many times faster than a transaction this size.
+        store.bulk_load(_ntriples(new).encode(), graph=graph, format=RdfFormat.N_TRIPLES)
+    elif new:
+        store.load(_ntriples(new).encode(), graph=graph, format=RdfFormat.N_TRIPLES)
+    old = [entries[d] for d in sorted(replaced)]
+    for i in range(0, len(old), _CHUNK):
+        chunk = old[i : i + _CHUNK]
+        values = " ".join(iri(e.dataset) for e in chunk)
+        store.update(
+            f"DELETE {{ GRAPH {iri(graph)} {{ ?d ?p ?o }} }} WHERE {{ VALUES ?d {{ {values} }} "
+            f"GRAPH {iri(graph)} {{ ?d ?p ?o }} }} ;\n"
+            f"INSERT DATA {{ GRAPH {iri(graph)} {{\n{_ntriples(chunk)}}} }}"
+        )
+
+
+def try_sync(
+    store: Store, base: str = vocab.DEFAULT_BASE, graphs: Iterable[str] | None = None
+) -> None:
+    """``sync`` after a change of the source graphs (a harvest, a load; ``graphs``: those that
+    changed). A failure here leaves that change done: the next sync catches up."""
     try:
-        sync(store, base)
+        sync(store, base, graphs=graphs)
     except (StoreError, ValueError) as exc:
         log.warning("the OAI-PMH ledger could not be updated (%s); the next sync retries", exc)
 
@@ -297,10 +391,7 @@ def set_specs(store: Store, base: str = vocab.DEFAULT_BASE) -> dict[str, str]:
         f"SELECT DISTINCT ?s WHERE {{ GRAPH {iri(oai_graph(base))} {{ ?d <{SET_SPEC}> ?s }} }}"
     )
     specs = {r["s"].value for r in rows}  # type: ignore[union-attr]
-    labels = {
-        f"facility:{spec_part(label)}": label
-        for label, _ in groups(store, "facility", None, base).values()
-    }
+    labels = {f"facility:{spec_part(label)}": label for label in facility_labels(store).values()}
     out: dict[str, str] = {}
     for spec in sorted(specs):
         kind, _, value = spec.partition(":")
