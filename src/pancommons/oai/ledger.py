@@ -14,7 +14,8 @@ lives in ``{base}/graph/oai``, one subject per dataset (ever) seen::
 it as subject, in the source graphs) or sets changed, gets the sync time as datestamp; one that no
 longer exists is marked deleted (datestamp = when that was noticed) and keeps its sets, so that a
 harvester of a set learns of the deletion; one that comes back is a new version. The harvest
-runner syncs after every completed run; ``pancommons load`` too.
+runner syncs the graph it harvested after every completed run; ``pancommons load`` the graphs it
+loaded.
 """
 
 from __future__ import annotations
