@@ -25,6 +25,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -151,36 +152,39 @@ def current(
     pid: set[str] = set()
     specs: dict[str, str] = {}
     heads = _heads(graphs, also)
-    for head in heads:
-        result = store.query(
-            f"SELECT ?d ?g ?p ?o WHERE {{ {head} GRAPH ?g {{ ?d a <{DCAT}Dataset> ; ?p ?o }} "
-            f"FILTER(STRSTARTS(STR(?g), {literal(prefix)})) }}"
-        )
-        tsv = result.serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
-        for line in tsv.decode().split("\n")[1:]:
-            if not line:
-                continue
-            d, g, p, o = line.split("\t", 3)
-            d = d[1:-1]
-            spec = specs.get(g)
-            if spec is None:
-                spec = specs[g] = f"source:{spec_part(g[1 + len(prefix) : -1])}"
-            sets[d].add(spec)
-            if "_:" in o:  # blank node labels differ between harvests of the same record
-                o = _BLANK.sub("_:b", o)
-            lines[d].add(f"{p}\t{o}")
-            if p == _TITLE:
-                titled.add(d)
-            elif p == _IDENTIFIER and _PID.match(o[1:]):
-                pid.add(d)
+    with ThreadPoolExecutor(1) as pool:  # the facility query runs beside the main one
+        facilities = [pool.submit(_facilities, store, head) for head in heads]
+        for head in heads:
+            tsv = _tsv(
+                store,
+                f"SELECT ?d ?g ?p ?o WHERE {{ {head} GRAPH ?g {{ ?d a <{DCAT}Dataset> ; ?p ?o }} "
+                f"FILTER(STRSTARTS(STR(?g), {literal(prefix)})) }}",
+            )
+            for line in tsv.decode().split("\n")[1:]:
+                if not line:
+                    continue
+                d, g, p, o = line.split("\t", 3)
+                d = d[1:-1]
+                spec = specs.get(g)
+                if spec is None:
+                    spec = specs[g] = f"source:{spec_part(g[1 + len(prefix) : -1])}"
+                sets[d].add(spec)
+                if "_:" in o:  # blank node labels differ between harvests of the same record
+                    o = _BLANK.sub("_:b", o)
+                lines[d].add(f"{p}\t{o}")
+                if p == _TITLE:
+                    titled.add(d)
+                elif p == _IDENTIFIER and _PID.match(o[1:]):
+                    pid.add(d)
+        pairs = [pair for f in facilities for pair in f.result()]
     for d in titled:
         if d in pid or d.startswith(("https://doi.org/", "https://hdl.handle.net/")):
             sets[d].add(OPENAIRE_SET)
     labels = facility_labels(store)
-    for head in heads:
-        for d, facility in _facilities(store, head):
-            if d in sets:
-                sets[d].add(f"facility:{spec_part(labels.get(facility, facility))}")
+    names = {k: f"facility:{spec_part(labels.get(k, k))}" for k in {k for _, k in pairs}}
+    for d, k in pairs:
+        if d in sets:
+            sets[d].add(names[k])
     return {d: (_digest(ls), sets[d]) for d, ls in lines.items()}
 
 
@@ -192,18 +196,25 @@ _TITLE = f"<{DCT}title>"
 _IDENTIFIER = f"<{DCT}identifier>"
 
 
-def _facilities(store: Store, head: str) -> Iterable[tuple[str, str]]:
+def _tsv(store: Store, sparql: str) -> bytes:
+    """A SELECT's rows as SPARQL TSV, written by the store (in Rust for Oxigraph)."""
+    return store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr, return-value]
+
+
+def _facilities(store: Store, head: str) -> list[tuple[str, str]]:
     """(dataset, facility IRI) pairs, by the facility rule of scopes (``fair.scope``)."""
-    result = store.query(
+    tsv = _tsv(
+        store,
         f"SELECT DISTINCT ?d ?k WHERE {{ {head} ?d a <{DCAT}Dataset> . "
-        f"{facility_pattern('?k', '?d')} }}"
+        f"{facility_pattern('?k', '?d')} }}",
     )
-    tsv = result.serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+    out = []
     for line in tsv.decode().split("\n")[1:]:
         if line:
             d, k = line.split("\t", 1)
             if k.startswith("<"):
-                yield d[1:-1], k[1:-1]
+                out.append((d[1:-1], k[1:-1]))
+    return out
 
 
 def facility_labels(store: Store) -> dict[str, str]:
