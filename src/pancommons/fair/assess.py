@@ -7,8 +7,10 @@ first run, ``full=True``, or a graph loaded without a harvest record, assesses e
 
 from __future__ import annotations
 
+import gc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,10 +79,19 @@ def changed_datasets(store: Store, base: str) -> set[str] | None:
     if not last or last[0]["last"] is None:
         return None
     since = last[0]["last"]
-    rows = store.query(
-        f"""SELECT DISTINCT ?d WHERE {{
+    # Two queries: joined in one, Oxigraph lists the datasets of every graph first and then
+    # keeps those of the harvested graphs (measured: 0.15–0.3 s at 20k datasets, against ~1 ms).
+    graphs = store.query(
+        f"""SELECT DISTINCT ?g WHERE {{
           GRAPH <{meta}> {{ ?h a <{_PAN}HarvestRun> ; <{_PROV}endedAtTime> ?end ;
-                              <{_PROV}generated> ?g . FILTER(?end >= {since}) }}
+                              <{_PROV}generated> ?g . FILTER(?end >= {since}) FILTER(isIRI(?g)) }}
+        }}"""
+    )
+    values = " ".join(str(r["g"]) for r in graphs)  # type: ignore[union-attr]
+    if not values:
+        return set()
+    rows = store.query(
+        f"""SELECT DISTINCT ?d WHERE {{ VALUES ?g {{ {values} }}
           GRAPH ?g {{ ?d a <http://www.w3.org/ns/dcat#Dataset> }} }}"""
     )
     return {r["d"].value for r in rows}  # type: ignore[union-attr]
@@ -143,28 +154,47 @@ def assess(
     if scope is not None and scope.kind != "all":
         in_scope = datasets_in(store, scope, base)
         focus = in_scope if focus is None else focus & in_scope
-    targets = focus_nodes(store, shapes, focus=focus)
-    datasets = set().union(*targets.values()) if targets else set()
-    violations = assess_fast(store, shapes, focus=focus, threads=2)
-    skip = guarded(store, shapes, tests, focus)
+    with _gc_paused():
+        targets = focus_nodes(store, shapes, focus=focus)
+        datasets = set().union(*targets.values()) if targets else set()
+        violations = assess_fast(store, shapes, focus=focus, threads=2)
+        skip = guarded(store, shapes, tests, focus)
     answers, stats = None, None
     if online is not None and datasets:
         checks, stats = check_online_with_stats(store, datasets, online, progress=progress)
         answers = {k: (c.passed, c.detail) for k, c in checks.items()}
         data_test = ONLINE_TESTS["A1-data-retrievable"]
         skip[data_test] = skip.get(data_test, set()) | under_embargo(store, datasets)
-    scores = score(
-        sorted(datasets),
-        tests,
-        ((r.focus, r.shape, r.component) for r in violations),
-        online=answers,
-        not_applicable=skip,
-    )
-    run_id = started.replace(":", "").replace("-", "").replace(".", "") + "-" + uuid.uuid4().hex[:6]
-    scoped = str(scope) if scope is not None and scope.kind != "all" else None
-    run = Run(run_id, started, _now(), len(scores), is_full, online is not None, scope=scoped)
-    graph = write_run(store, run, scores, base)
+    with _gc_paused():
+        scores = score(
+            sorted(datasets),
+            tests,
+            ((r.focus, r.shape, r.component) for r in violations),
+            online=answers,
+            not_applicable=skip,
+        )
+        del violations, targets  # the violations are now in the outcomes: their memory back
+        run_id = (
+            started.replace(":", "").replace("-", "").replace(".", "") + "-" + uuid.uuid4().hex[:6]
+        )
+        scoped = str(scope) if scope is not None and scope.kind != "all" else None
+        run = Run(run_id, started, _now(), len(scores), is_full, online is not None, scope=scoped)
+        graph = write_run(store, run, scores, base)
     return Assessment(graph, run_id, is_full, scores, stats)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: a run makes millions of small objects without
+    cycles (violations, outcomes, lines), and every collection the allocations trigger walks
+    all of them (measured at 20k datasets: scoring 3.5 s with it, 1.5 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def under_embargo(store: Store, datasets: set[str]) -> set[str]:

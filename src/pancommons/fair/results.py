@@ -7,6 +7,7 @@ dataset's total; the run is a PROV activity in the meta graph."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -62,47 +63,122 @@ def metric_outcome(outcomes: list[Outcome]) -> str:
     return INAPPLICABLE
 
 
-def write_run(store: Store, run: Run, scores: dict[str, DatasetScore], base: str) -> str:
-    """Write the run's results graph and its PROV record; the graph IRI."""
-    run_iri = run.iri(base)
-    graph = run.graph(base)
-    t = Triples()
+_QM = _t(DQV, "QualityMeasurement")
+_ASSERTION = _t(EARL, "Assertion")
+_FTR_RESULT = _t(FTR, "TestResult")
+_COMPUTED_ON = _t(DQV, "computedOn")
+_SUBJECT = _t(EARL, "subject")
+_MEASURES = _t(DQV, "isMeasurementOf")
+_TEST = _t(EARL, "test")
+_VALUE = _t(DQV, "value")
+_GENERATED_BY = _t(PROV, "wasGeneratedBy")
+_RESULT = _t(EARL, "result")
+_TEST_RESULT = _t(EARL, "TestResult")
+_OUTCOME = _t(EARL, "outcome")
+_DETAIL = _t(PAN, "detail")
+_DECIMAL = f"^^<{XSD}decimal>"
+_NOT_PASSED_P = {k: _t(PAN, v) for k, v in _NOT_PASSED.items()}
+_OUTCOMES = {k: _t(EARL, k) for k in (FAILED, PASSED, UNTESTED, INAPPLICABLE)}
+
+CHUNK_BYTES = 1 << 20
+"""How much N-Triples text is gathered before it is handed to the store's loader."""
+
+
+def results_nt(run: Run, scores: Mapping[str, DatasetScore], base: str) -> Iterator[str]:
+    """The run's results graph as N-Triples, one piece per dataset (``write_run`` streams it).
+
+    The terms that repeat (the run, metrics, tests, the vocabulary) are written once and reused;
+    a measurement's IRI is the run's followed by the percent-encoded dataset IRI, which only
+    adds unreserved characters to an IRI already checked."""
+    run_ref = iri(run.iri(base))
+    run_prefix = run_ref[:-1]
+    generated = f"{_GENERATED_BY} {run_ref} .\n"
+    score_metric = iri(base.rstrip("/") + "/metric/score")
+    total_metric = f"{_MEASURES} {score_metric} .\n"
+    refs: dict[str, str] = {}
+
+    def ref(value: str) -> str:
+        term = refs.get(value)
+        if term is None:
+            term = refs[value] = iri(value)
+        return term
+
     for dataset, s in scores.items():
         d = iri(dataset)
-        key = quote(dataset, safe="")
+        node = f"{run_prefix}/{quote(dataset, safe='')}"
+        out: list[str] = []
         by_metric: dict[str, list[Outcome]] = {}
         for o in s.outcomes:
             by_metric.setdefault(o.test.metric, []).append(o)
         for n, (metric, outcomes) in enumerate(sorted(by_metric.items())):
-            m = iri(f"{run_iri}/{key}/{n}")
-            t.type(m, _t(DQV, "QualityMeasurement"), _t(EARL, "Assertion"), _t(FTR, "TestResult"))
-            t.add(m, _t(DQV, "computedOn"), d)
-            t.add(m, _t(EARL, "subject"), d)
-            t.link(m, _t(DQV, "isMeasurementOf"), metric or None)
-            t.link(m, _t(EARL, "test"), metric or None)
+            m = f"{node}/{n}>"
+            result = f"{node}/{n}/result>"
+            out.append(
+                f"{m} {RDF_TYPE} {_QM} .\n{m} {RDF_TYPE} {_ASSERTION} .\n"
+                f"{m} {RDF_TYPE} {_FTR_RESULT} .\n"
+                f"{m} {_COMPUTED_ON} {d} .\n{m} {_SUBJECT} {d} .\n"
+            )
+            if metric:
+                metric_ref = ref(metric)
+                out.append(f"{m} {_MEASURES} {metric_ref} .\n{m} {_TEST} {metric_ref} .\n")
             earned = sum(o.earned for o in outcomes)
-            t.add(m, _t(DQV, "value"), literal(f"{earned:g}", XSD + "decimal"))
-            t.add(m, _t(PROV, "wasGeneratedBy"), iri(run_iri))
-            result = iri(f"{run_iri}/{key}/{n}/result")
-            t.add(m, _t(EARL, "result"), result)
-            t.type(result, _t(EARL, "TestResult"))
-            t.add(result, _t(EARL, "outcome"), _t(EARL, metric_outcome(outcomes)))
+            out.append(
+                f'{m} {_VALUE} "{earned:g}"{_DECIMAL} .\n{m} {generated}'
+                f"{m} {_RESULT} {result} .\n{result} {RDF_TYPE} {_TEST_RESULT} .\n"
+                f"{result} {_OUTCOME} {_OUTCOMES[metric_outcome(outcomes)]} .\n"
+            )
             for o in outcomes:
-                if o.outcome in _NOT_PASSED:
-                    t.add(result, _t(PAN, _NOT_PASSED[o.outcome]), iri(o.test.iri))
+                if o.outcome in _NOT_PASSED_P:
+                    out.append(f"{result} {_NOT_PASSED_P[o.outcome]} {ref(o.test.iri)} .\n")
                 if o.detail:  # "{test name}: {what happened}", read back by history.py
                     name = o.test.iri.rsplit("/", 1)[-1]
-                    t.add(result, _t(PAN, "detail"), literal(f"{name}: {o.detail}"))
-        total = iri(f"{run_iri}/{quote(dataset, safe='')}")
-        t.type(total, _t(DQV, "QualityMeasurement"))
-        t.add(total, _t(DQV, "computedOn"), d)
-        t.add(total, _t(DQV, "isMeasurementOf"), iri(f"{base.rstrip('/')}/metric/score"))
-        t.add(total, _t(DQV, "value"), literal(f"{s.score:.4f}", XSD + "decimal"))
-        t.add(total, _t(PAN, "points"), literal(f"{s.earned:g}", XSD + "decimal"))
-        t.add(total, _t(PAN, "pointsPossible"), literal(f"{s.possible:g}", XSD + "decimal"))
-        t.add(total, _t(PROV, "wasGeneratedBy"), iri(run_iri))
-    store.replace_graph(t.text_value().encode(), graph=graph, format=RdfFormat.N_TRIPLES)
+                    out.append(f"{result} {_DETAIL} {literal(f'{name}: {o.detail}')} .\n")
+        earned, possible = s.earned, s.possible
+        total = earned / possible if possible else 0.0
+        t = f"{node}>"
+        out.append(
+            f"{t} {RDF_TYPE} {_QM} .\n{t} {_COMPUTED_ON} {d} .\n{t} {total_metric}"
+            f'{t} {_VALUE} "{total:.4f}"{_DECIMAL} .\n'
+            f'{t} <{PAN}points> "{earned:g}"{_DECIMAL} .\n'
+            f'{t} <{PAN}pointsPossible> "{possible:g}"{_DECIMAL} .\n{t} {generated}'
+        )
+        yield "".join(out)
 
+
+def write_run(store: Store, run: Run, scores: Mapping[str, DatasetScore], base: str) -> str:
+    """Write the run's results graph and its PROV record; the graph IRI.
+
+    The graph is new, so on the embedded store it is streamed into the store's loader while it
+    is written (bulk loads of a few megabytes on other cores, hidden until complete; nothing
+    is left of it if writing fails); other stores get it in one ``replace_graph``."""
+    graph = run.graph(base)
+    pieces = results_nt(run, scores, base)
+    loader = store.open_loader(graph)
+    if loader is None:
+        store.replace_graph("".join(pieces).encode(), graph=graph, format=RdfFormat.N_TRIPLES)
+    else:
+        try:
+            chunk: list[str] = []
+            size = 0
+            for piece in pieces:
+                chunk.append(piece)
+                size += len(piece)
+                if size >= CHUNK_BYTES:
+                    loader.write("".join(chunk).encode())
+                    chunk.clear()
+                    size = 0
+            loader.write("".join(chunk).encode())
+        except BaseException:
+            loader.abort()
+            raise
+        loader.commit()
+    _write_prov(store, run, graph, base)
+    return graph
+
+
+def _write_prov(store: Store, run: Run, graph: str, base: str) -> None:
+    """The run as a PROV activity in the meta graph."""
+    run_iri = run.iri(base)
     meta = Triples()
     r = iri(run_iri)
     meta.type(r, _t(PROV, "Activity"), _t(PAN, "AssessmentRun"))
@@ -117,4 +193,3 @@ def write_run(store: Store, run: Run, scores: dict[str, DatasetScore], base: str
     if run.scope:
         meta.add(r, _t(PAN, "scope"), literal(run.scope))
     store.update(f"INSERT DATA {{ GRAPH <{vocab.meta_graph(base)}> {{\n{meta.text_value()}}} }}")
-    return graph

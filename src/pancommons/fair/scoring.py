@@ -13,9 +13,15 @@ from pancommons.fair.tests import METRIC_SET_VERSION, FairTest
 
 PASSED, FAILED, INAPPLICABLE, UNTESTED = "passed", "failed", "inapplicable", "untested"
 
+_DEACTIVATED, _ONLINE, _SHAPES = "deactivated", "online", "shapes"
+"""How ``score`` decides a test."""
 
-@dataclass
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
+    """Immutable: ``score`` shares one instance between the datasets with the same outcome of a
+    test (passed, inapplicable, untested), which keeps a large run's memory down."""
+
     test: FairTest
     outcome: str
     paths: tuple[str, ...] = ()
@@ -92,33 +98,72 @@ def score(
     offline run) the tests marked ``pan:online`` are untested, as are those it has no answer for.
     ``not_applicable``: test IRI → datasets its guard (``pan:applicableIf``) excludes."""
     not_applicable = not_applicable or {}
-    failed: dict[tuple[str, str], set[str]] = defaultdict(set)
     shape_to_tests: dict[str, list[str]] = defaultdict(list)
     for t in tests.values():
         for shape in t.property_shapes | {t.iri}:
             shape_to_tests[shape].append(t.iri)
+    failed: dict[str, dict[str, set[str]]] = {}
+    """dataset → test IRI → the shapes that failed it"""
     for focus, shape, _component in violations:
-        for test in shape_to_tests.get(shape, ()):
-            failed[(focus, test)].add(shape)
-    out: dict[str, DatasetScore] = {}
-    ordered = sorted(tests.values(), key=lambda t: (t.principle, t.iri))
-    for d in datasets:
-        s = DatasetScore(d)
-        for t in ordered:
-            if t.deactivated:
-                s.outcomes.append(Outcome(t, UNTESTED))
-            elif d in not_applicable.get(t.iri, ()):
-                s.outcomes.append(Outcome(t, INAPPLICABLE))
-            elif t.online:
-                answer = online.get((d, t.iri)) if online is not None else None
-                if answer is None:
-                    s.outcomes.append(Outcome(t, UNTESTED))
-                else:
-                    passed, detail = answer
-                    s.outcomes.append(Outcome(t, PASSED if passed else FAILED, detail=detail))
-            elif (d, t.iri) in failed:
-                s.outcomes.append(Outcome(t, FAILED, tuple(sorted(failed[(d, t.iri)]))))
+        of_shape = shape_to_tests.get(shape)
+        if not of_shape:
+            continue
+        of_focus = failed.get(focus)
+        if of_focus is None:
+            of_focus = failed[focus] = {}
+        for test in of_shape:
+            shapes = of_focus.get(test)
+            if shapes is None:
+                of_focus[test] = {shape}
             else:
-                s.outcomes.append(Outcome(t, PASSED))
-        out[d] = s
+                shapes.add(shape)
+    inapplicable: dict[str, set[str]] = defaultdict(set)
+    """dataset → the tests its guards exclude"""
+    for test, excluded in not_applicable.items():
+        for d in excluded:
+            inapplicable[d].add(test)
+    ordered = sorted(tests.values(), key=lambda t: (t.principle, t.iri))
+    # Per test, in order: how it is decided and the outcomes that carry nothing of their own
+    # (passed, inapplicable, untested), shared by every dataset that has them; failures with
+    # the same failed shapes share one too. This loop runs datasets x tests times.
+    plan = [
+        (
+            t,
+            t.iri,
+            _DEACTIVATED if t.deactivated else _ONLINE if t.online else _SHAPES,
+            Outcome(t, PASSED),
+            Outcome(t, INAPPLICABLE),
+            Outcome(t, UNTESTED),
+        )
+        for t in ordered
+    ]
+    failures: dict[tuple[str, tuple[str, ...]], Outcome] = {}
+    nothing: dict[str, set[str]] = {}
+    out: dict[str, DatasetScore] = {}
+    for d in datasets:
+        fails = failed.get(d, nothing)
+        skip = inapplicable.get(d, ())
+        outcomes: list[Outcome] = []
+        add = outcomes.append
+        for t, test, how, passed, not_applying, untested in plan:
+            if how is _DEACTIVATED:
+                add(untested)
+            elif test in skip:
+                add(not_applying)
+            elif how is _ONLINE:
+                answer = online.get((d, test)) if online is not None else None
+                if answer is None:
+                    add(untested)
+                else:
+                    ok, detail = answer
+                    add(Outcome(t, PASSED if ok else FAILED, detail=detail))
+            elif test in fails:
+                key = (test, tuple(sorted(fails[test])))
+                o = failures.get(key)
+                if o is None:
+                    o = failures[key] = Outcome(t, FAILED, key[1])
+                add(o)
+            else:
+                add(passed)
+        out[d] = DatasetScore(d, outcomes)
     return out
