@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         )
 
     app.include_router(sparql.router)
+    app.add_middleware(sparql.LeanFront)  # GET/POST /sparql skip FastAPI's per-request machinery
     app.include_router(graph_store.router)
     app.include_router(fair.router)
     app.include_router(queries.router)

@@ -2,12 +2,17 @@
 
 pyoxigraph cannot cancel a running query, and its result objects must be used and dropped on
 the thread that made them. So each query runs on one daemon thread that evaluates *and*
-serialises it, pulling the result row by row (pyoxigraph evaluates lazily, releasing the GIL)
-and checking a deadline and a row count at every row. The request waits for that thread at most
-``query_timeout`` seconds:
+serialises it. The request waits for that thread at most ``query_timeout`` seconds.
 
-- a query that streams rows past the deadline stops at the next row (503), and one that returns
-  more than ``max_rows`` rows stops at row ``max_rows + 1`` (413);
+SELECT answers are serialised by pyoxigraph itself (in Rust, without the GIL) into a sink that
+pyoxigraph writes in 8 KiB chunks: at every chunk the sink checks the deadline and an upper
+bound on the rows written so far (``_RowBound``). When that bound passes ``max_rows`` and is
+not exact, the query runs again the slow way, row by row in Python, which counts exactly.
+CONSTRUCT and DESCRIBE triples are pulled one by one with the same checks at every triple.
+
+- a query that streams its answer past the deadline stops at its next chunk or triple (503),
+  and one that returns more than ``max_rows`` rows (or triples) is refused as soon as that is
+  known (413);
 - a query stuck inside one step (a large sort or aggregate, a filter that never matches) cannot
   be interrupted: the request gets its 503 at the deadline, and the abandoned thread ends when
   that step ends. A daemon thread never holds up the server's shutdown.
@@ -148,10 +153,11 @@ async def in_daemon_thread(func: Callable[[], T], timeout: float) -> T | None:
             loop.call_soon_threadsafe(deliver, value)
 
     _POOL.submit(run)
+    timer = loop.call_later(timeout, deliver, None)  # cheaper than asyncio.wait_for
     try:
-        return await asyncio.wait_for(future, timeout)
-    except TimeoutError:
-        return None
+        return await future
+    finally:
+        timer.cancel()
 
 
 def timeout_error(limits: Limits) -> JSONResponse:
@@ -187,12 +193,7 @@ def _evaluate(
 ) -> Response:
     result: Any = None
     try:
-        result = store.query(
-            query.text,
-            base_iri=query.base_iri,
-            default_graph=query.default_graph,
-            named_graphs=query.named_graphs,
-        )
+        result = _run(store, query)
         chosen = pick(not is_tabular(result))
         if isinstance(chosen, JSONResponse):
             return chosen
@@ -203,7 +204,12 @@ def _evaluate(
             triples = _collect(result, limits, deadline)
             body = serialize(triples, format=fmt) or b""
         else:
-            body = _solutions(result, fmt, limits, deadline)
+            native = _native_solutions(result, fmt, limits, deadline)
+            if native is None:  # perhaps more than max_rows rows: count them one by one
+                result = None  # dropped here, on this thread
+                result = _run(store, query)
+                native = _solutions(result, fmt, limits, deadline)
+            body = native
         charset = "" if media.endswith("json") else "; charset=utf-8"
         return Response(body, media_type=media + charset)
     except _Stop as stop:
@@ -216,18 +222,136 @@ def _evaluate(
         del result  # on this thread: pyoxigraph results may not be dropped elsewhere
 
 
+def _run(store: Store, query: Query) -> Any:
+    return store.query(
+        query.text,
+        base_iri=query.base_iri,
+        default_graph=query.default_graph,
+        named_graphs=query.named_graphs,
+    )
+
+
+def _too_large(limits: Limits) -> JSONResponse:
+    return error(
+        413,
+        "result too large",
+        f"the answer has more than {limits.max_rows} rows (PANCOMMONS_MAX_ROWS); "
+        f"page through it with LIMIT and OFFSET",
+    )
+
+
 def _check(count: int, limits: Limits, deadline: float) -> None:
     if time.monotonic() > deadline:
         raise _Stop(timeout_error(limits))
     if limits.max_rows is not None and count > limits.max_rows:
-        raise _Stop(
-            error(
-                413,
-                "result too large",
-                f"the answer has more than {limits.max_rows} rows (PANCOMMONS_MAX_ROWS); "
-                f"page through it with LIMIT and OFFSET",
-            )
-        )
+        raise _Stop(_too_large(limits))
+
+
+class _Marks:
+    """How often ``mark`` occurs in the bytes fed so far, chunk after chunk."""
+
+    def __init__(self, mark: bytes) -> None:
+        self.mark = mark
+        self.count = 0
+        self._tail = b""  # the last len(mark) - 1 bytes: a mark may straddle two chunks
+
+    def feed(self, chunk: bytes) -> int:
+        keep = len(self.mark) - 1
+        if keep:
+            window = self._tail + chunk
+            self._tail = window[-keep:]
+        else:
+            window = chunk
+        self.count += window.count(self.mark)
+        return self.count
+
+
+class _RowBound:
+    """An upper bound on the rows in a SPARQL results document, read as it is written.
+
+    - XML: one ``<result>`` per row (``<`` in text is always escaped): exact;
+    - TSV: one line per row after the header (newlines in terms are escaped): exact;
+    - CSV: lines after the header; a quoted literal may hold line breaks: at most;
+    - JSON: every ``{`` past the three of the head opens a row or a term, or is inside a
+      literal; every term object starts with ``{"type":``, which no string can contain (its
+      ``"`` would be escaped): subtracted unless a variable is named ``type`` (then a row may
+      start so too). At most, and exact unless literals hold ``{`` or terms are triples.
+    """
+
+    def __init__(self, fmt: QueryResultsFormat, names: list[str]) -> None:
+        self._minus: _Marks | None = None
+        if fmt == QueryResultsFormat.JSON:
+            self._plus, self._base, self.exact = _Marks(b"{"), 3, False
+            if "type" not in names:
+                self._minus = _Marks(b'{"type":')
+        elif fmt == QueryResultsFormat.XML:
+            self._plus, self._base, self.exact = _Marks(b"<result>"), 0, True
+        else:
+            self._plus, self._base = _Marks(b"\n"), 1
+            self.exact = fmt == QueryResultsFormat.TSV
+
+    def feed(self, chunk: bytes) -> int:
+        """The bound after ``chunk``."""
+        rows = self._plus.feed(chunk) - self._base
+        if self._minus is not None:
+            rows -= self._minus.feed(chunk)
+        return rows
+
+
+class _Abort(Exception):
+    """Raised by the sink to stop pyoxigraph's serialiser; the sink says why."""
+
+
+class _Sink:
+    """A binary file for ``QuerySolutions.serialize`` that keeps what it is given and stops the
+    serialiser (``_Abort``) at the deadline or once the rows may be more than ``max_rows``."""
+
+    def __init__(self, bound: _RowBound | None, limits: Limits, deadline: float) -> None:
+        self.parts: list[bytes] = []
+        self.timed_out = False
+        self.too_many = False
+        self._bound = bound
+        self._limits = limits
+        self._deadline = deadline
+
+    def write(self, chunk: bytes) -> int:
+        if self.timed_out or self.too_many:
+            return len(chunk)  # pyoxigraph flushes what it holds after the abort: drop it
+        if time.monotonic() > self._deadline:
+            self.timed_out = True
+            raise _Abort
+        self.parts.append(chunk)
+        max_rows = self._limits.max_rows
+        if self._bound is not None and max_rows is not None and self._bound.feed(chunk) > max_rows:
+            self.too_many = True
+            raise _Abort
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _native_solutions(
+    result: Any, fmt: QueryResultsFormat, limits: Limits, deadline: float
+) -> bytes | None:
+    """``result`` serialised by pyoxigraph; None when it may have more than ``max_rows`` rows
+    and only counting them one by one can tell."""
+    bound = None
+    if limits.max_rows is not None:
+        bound = _RowBound(fmt, [v.value for v in result.variables])
+    sink = _Sink(bound, limits, deadline)
+    try:
+        result.serialize(sink, fmt)
+    except Exception:
+        if not (sink.timed_out or sink.too_many):
+            raise
+    if sink.timed_out:
+        raise _Stop(timeout_error(limits))
+    if sink.too_many:
+        if bound is not None and bound.exact:
+            raise _Stop(_too_large(limits))
+        return None
+    return b"".join(sink.parts)
 
 
 def _collect(result: Any, limits: Limits, deadline: float) -> list[Triple]:
@@ -239,7 +363,8 @@ def _collect(result: Any, limits: Limits, deadline: float) -> list[Triple]:
 
 
 def _solutions(result: Any, fmt: QueryResultsFormat, limits: Limits, deadline: float) -> bytes:
-    """SPARQL JSON results built row by row; other formats converted from it by pyoxigraph."""
+    """SPARQL JSON results built row by row, counting rows exactly (the fallback of
+    ``_native_solutions``); other formats converted from it by pyoxigraph."""
     names = [v.value for v in result.variables]
     rows: list[dict[str, Any]] = []
     for solution in result:
