@@ -122,7 +122,7 @@ class _NoLoader:
     def __init__(self, store: EmbeddedStore) -> None:
         self._inner = store
 
-    def open_loader(self, graph: str) -> None:
+    def open_loader(self, graph: str, *, trusted: bool = False) -> None:
         return None
 
     def __getattr__(self, name: str) -> Any:
@@ -142,8 +142,8 @@ def test_streamed_graph_equals_replace_graph(
     monkeypatch.setattr(results, "CHUNK_BYTES", 100_000)  # many writes, several segments
     segments = []
 
-    def small_segments(self: EmbeddedStore, graph: str) -> StreamingLoad:
-        load = StreamingLoad(self, graph, segment_bytes=1 << 20)
+    def small_segments(self: EmbeddedStore, graph: str, *, trusted: bool = False) -> StreamingLoad:
+        load = StreamingLoad(self, graph, segment_bytes=1 << 20, trusted=trusted)
         segments.append(load)
         return load
 
@@ -177,7 +177,7 @@ def test_failure_mid_write_leaves_nothing(
     monkeypatch.setattr(
         EmbeddedStore,
         "open_loader",
-        lambda self, graph: Counting(self, graph, segment_bytes=1 << 20),
+        lambda self, graph, trusted=False: Counting(self, graph, segment_bytes=1 << 20),
     )
     broken = dict(scores)
     broken["not an IRI"] = DatasetScore("not an IRI")  # the last dataset cannot be written

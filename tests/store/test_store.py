@@ -15,6 +15,7 @@ from pancommons.store import QuerySyntaxError, RdfSyntaxError, Store, StoreError
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
+G3 = EX + "graph/three"
 
 TTL = b"""@prefix ex: <http://example.org/> .
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
@@ -499,6 +500,13 @@ def test_streaming_load_in_segments_on_several_loaders(tmp_path: Path) -> None:
         assert store.count(G1) == 20000
         got = {int(r["o"]) for r in select(store, f"SELECT ?o {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")}
         assert got == set(range(20000))
+
+        trusted = store.open_loader(G3, trusted=True)  # lenient parsing: the same graph
+        assert trusted is not None
+        trusted.write(data)
+        trusted.commit()
+        assert titles_in(store, G3) == titles_in(store, G1)
+        store.drop_graph(G3)
 
         broken = StreamingLoad(store, G2, workers=2, segment_bytes=4096)
         broken.write(data[:50000] + b"<not an iri .\n" + data[50000:100000])

@@ -123,7 +123,7 @@ def harvest(
     )
     # A first harvest into an empty graph is loaded while pages arrive (the loader runs on
     # another core); otherwise the finished file is swapped in at the end.
-    loader = None if run.mode == "merge" else store.open_loader(graph)
+    loader = None if run.mode == "merge" else store.open_loader(graph, trusted=True)
     try:
         if loader is not None and checkpoint.nt_bytes:
             _feed(loader, state.nt_path)  # resumed: what earlier attempts mapped

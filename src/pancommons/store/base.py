@@ -281,10 +281,12 @@ class Store(ABC):
                     item, graph=stage, format=format, base_iri=base_iri, progress=progress
                 )
 
-    def open_loader(self, graph: str) -> Any | None:
+    def open_loader(self, graph: str, *, trusted: bool = False) -> Any | None:
         """A loader that takes a new graph's N-Triples while they are produced (``write``,
         then ``commit`` or ``abort``), when the backend has one and ``graph`` is empty; None
-        otherwise (then load the finished file with ``replace_graph``)."""
+        otherwise (then load the finished file with ``replace_graph``). ``trusted``: every
+        term was written by ``harvest.mapping.nt`` (IRIs already validated), so the loader may
+        skip validating them again."""
         return None
 
     def merge_subjects(

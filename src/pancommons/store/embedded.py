@@ -279,13 +279,13 @@ class EmbeddedStore(Store):
         with self._lock:
             self._staging.discard(graph)
 
-    def open_loader(self, graph: str) -> StreamingLoad | None:
+    def open_loader(self, graph: str, *, trusted: bool = False) -> StreamingLoad | None:
         """A loader fed while its data is produced, for a graph that is empty; else None
         (use ``replace_graph`` at the end)."""
         self._writable()
         if self._nonempty(NamedNode(graph)):
             return None
-        return StreamingLoad(self, graph)
+        return StreamingLoad(self, graph, trusted=trusted)
 
     def _replace_by_difference(
         self,
