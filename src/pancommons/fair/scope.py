@@ -39,12 +39,14 @@ def _instrument(var: str, d: str) -> str:
     )
 
 
-def facility_pattern(var: str, d: str) -> str:
-    """``var`` bound to the facility of dataset ``d``: its publisher when that is a facility,
-    else the facility operating its instrument."""
+def facility_pattern(var: str, d: str, lead: str) -> str:
+    """``var`` bound to the facility of dataset ``d`` (bound by the pattern ``lead``): its
+    publisher when that is a facility, else the facility operating its instrument. ``lead`` is
+    repeated in both branches of the UNION: Oxigraph evaluates ``lead {A} UNION {B}`` about 10x
+    slower than ``{lead A} UNION {lead B}`` (measured: 116 s against 10 s at 100k datasets)."""
     return (
-        f"{{ {d} <{DCT}publisher> {var} . {var} a <{PAN}Facility> }} UNION "
-        f"{{ {_instrument('?_i', d)} ?_i <{PAN}facility> {var} }}"
+        f"{{ {lead} {d} <{DCT}publisher> {var} . {var} a <{PAN}Facility> }} UNION "
+        f"{{ {lead} {_instrument('?_i', d)} ?_i <{PAN}facility> {var} }}"
     )
 
 
@@ -76,7 +78,7 @@ class Scope:
                 f"?_f (<{FOAF}name>|<{SKOS}altLabel>|<{DCT}title>) ?_n . "
                 f"FILTER(LCASE(STR(?_n)) = {name})"
             )
-        return f"{dataset} {facility_pattern('?_f', d)} {match}"
+        return f"{facility_pattern('?_f', d, dataset)} {match}"
 
 
 def parse_scope(text: str | None) -> Scope:
@@ -124,8 +126,9 @@ def groups(
         raise ScopeError(f"group by {by!r}: one of {', '.join(GROUPS)}")
     prefix = literal(f"{base.rstrip('/')}/graph/source/")
     label = f"OPTIONAL {{ ?k (<{FOAF}name>|<{DCT}title>|<{RDFS}label>) ?label }}"
+    dataset = f"?d a <{DCAT}Dataset> ."
     body = {
-        "facility": f"{facility_pattern('?k', '?d')} {label}",
+        "facility": f"{facility_pattern('?k', '?d', dataset)} {label}",
         "instrument": f"{_instrument('?k', '?d')} {label}",
         "technique": f"?d <{DCAT}theme> ?k . {label}",
         "year": f"?d (<{DCT}issued>|<{DCT}available>|<{DCT}created>) ?date . "
@@ -133,8 +136,9 @@ def groups(
         "source": f"GRAPH ?g {{ ?d a <{DCAT}Dataset> }} "
         f"FILTER(STRSTARTS(STR(?g), {prefix})) BIND(STRAFTER(STR(?g), {prefix}) AS ?k)",
     }[by]
+    lead = "" if by == "facility" else dataset  # the facility pattern holds it already
     rows = store.query(
-        f"SELECT ?d ?k (SAMPLE(?label) AS ?l) WHERE {{ ?d a <{DCAT}Dataset> . {body} "
+        f"SELECT ?d ?k (SAMPLE(?label) AS ?l) WHERE {{ {lead} {body} "
         "FILTER(BOUND(?k)) } GROUP BY ?d ?k"
     )
     out: dict[str, tuple[str, set[str]]] = {}

@@ -205,8 +205,8 @@ def _facilities(store: Store, head: str) -> list[tuple[str, str]]:
     """(dataset, facility IRI) pairs, by the facility rule of scopes (``fair.scope``)."""
     tsv = _tsv(
         store,
-        f"SELECT DISTINCT ?d ?k WHERE {{ {head} ?d a <{DCAT}Dataset> . "
-        f"{facility_pattern('?k', '?d')} }}",
+        f"SELECT DISTINCT ?d ?k WHERE {{ "
+        f"{facility_pattern('?k', '?d', f'{head} ?d a <{DCAT}Dataset> .')} }}",
     )
     out = []
     for line in tsv.decode().split("\n")[1:]:
