@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from pancommons.cli_scores import scope_option
 from pancommons.config import Settings
-from pancommons.fair.scope import SCOPE_HELP
 
 FORMATS = ("oai-dc", "datacite", "dcat")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -26,12 +26,7 @@ def file_name(dataset: str) -> str:
 
 @click.command("export")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
-@click.option(
-    "--scope",
-    default="all",
-    show_default=True,
-    help=SCOPE_HELP,
-)
+@scope_option
 @click.option(
     "-o",
     "--output",

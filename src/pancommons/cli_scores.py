@@ -10,14 +10,12 @@ import click
 from pancommons.config import Settings
 from pancommons.fair.scope import GROUPS, SCOPE_HELP
 
+scope_option = click.option("--scope", default="all", show_default=True, help=SCOPE_HELP)
+"""``--scope`` of the commands that read a part of the graph (``scores``, ``export``)."""
+
 
 @click.command("scores")
-@click.option(
-    "--scope",
-    default="all",
-    show_default=True,
-    help=SCOPE_HELP,
-)
+@scope_option
 @click.option(
     "--by",
     "by",

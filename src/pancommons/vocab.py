@@ -112,8 +112,8 @@ def _percent(match: re.Match[str]) -> str:
     return quote(match.group(0), safe="")
 
 
-def _encode_path(value: str, unsafe: re.Pattern[str]) -> str:
-    """``value`` with the characters ``unsafe`` matches (and controls) percent-encoded."""
+def percent_encode(value: str, unsafe: re.Pattern[str]) -> str:
+    """``value`` with every character ``unsafe`` matches percent-encoded (its UTF-8 bytes)."""
     return unsafe.sub(_percent, value)
 
 
@@ -128,7 +128,7 @@ def quote_all(value: str) -> str:
 
 def doi_iri(raw: str) -> str:
     """``https://doi.org/{doi}`` for any spelling of a DOI."""
-    return "https://doi.org/" + _encode_path(normalize_doi(raw), _DOI_UNSAFE)
+    return "https://doi.org/" + percent_encode(normalize_doi(raw), _DOI_UNSAFE)
 
 
 def is_doi(raw: str) -> bool:
@@ -161,7 +161,7 @@ def normalize_handle(raw: str) -> str:
 
 def handle_iri(raw: str) -> str:
     """``https://hdl.handle.net/{handle}``."""
-    return "https://hdl.handle.net/" + _encode_path(normalize_handle(raw), _DOI_UNSAFE)
+    return "https://hdl.handle.net/" + percent_encode(normalize_handle(raw), _DOI_UNSAFE)
 
 
 # --- ORCID -------------------------------------------------------------------------------------

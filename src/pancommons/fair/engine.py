@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
-from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat
+from pyoxigraph import BlankNode, NamedNode
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.term import Node
 
@@ -82,16 +82,12 @@ def _run(
             for sparql in queries
             for row in store.query(sparql)  # type: ignore[union-attr]
         }
-    # Embedded: the rows serialised as TSV by the store, split in C: half the time of reading
-    # millions of solutions one by one from Python (measured: 83k rows 0.23 s → 0.11 s).
-    out: set[Result] = set()
-    for sparql in queries:
-        tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
-        for line in tsv.decode().split("\n")[1:]:
-            if line:
-                f, c = line.split("\t")
-                out.add(Result(_tsv_name(f), q.shape, _tsv_name(c)))
-    return out
+    # Embedded: the rows as TSV (measured: 83k rows 0.23 s one by one → 0.11 s).
+    return {
+        Result(_tsv_name(f), q.shape, _tsv_name(c))
+        for sparql in queries
+        for f, c in store.select_rows(sparql)
+    }
 
 
 def _tsv_name(term: str) -> str:

@@ -127,19 +127,17 @@ def groups(
     prefix = literal(f"{base.rstrip('/')}/graph/source/")
     label = f"OPTIONAL {{ ?k (<{FOAF}name>|<{DCT}title>|<{RDFS}label>) ?label }}"
     dataset = f"?d a <{DCAT}Dataset> ."
-    body = {
+    body = {  # each binds ?d to a dataset (facility: inside both branches of its UNION)
         "facility": f"{facility_pattern('?k', '?d', dataset)} {label}",
-        "instrument": f"{_instrument('?k', '?d')} {label}",
-        "technique": f"?d <{DCAT}theme> ?k . {label}",
-        "year": f"?d (<{DCT}issued>|<{DCT}available>|<{DCT}created>) ?date . "
+        "instrument": f"{dataset} {_instrument('?k', '?d')} {label}",
+        "technique": f"{dataset} ?d <{DCAT}theme> ?k . {label}",
+        "year": f"{dataset} ?d (<{DCT}issued>|<{DCT}available>|<{DCT}created>) ?date . "
         "BIND(YEAR(?date) AS ?k)",
-        "source": f"GRAPH ?g {{ ?d a <{DCAT}Dataset> }} "
+        "source": f"{dataset} GRAPH ?g {{ ?d a <{DCAT}Dataset> }} "
         f"FILTER(STRSTARTS(STR(?g), {prefix})) BIND(STRAFTER(STR(?g), {prefix}) AS ?k)",
     }[by]
-    lead = "" if by == "facility" else dataset  # the facility pattern holds it already
     rows = store.query(
-        f"SELECT ?d ?k (SAMPLE(?label) AS ?l) WHERE {{ {lead} {body} "
-        "FILTER(BOUND(?k)) } GROUP BY ?d ?k"
+        f"SELECT ?d ?k (SAMPLE(?label) AS ?l) WHERE {{ {body} FILTER(BOUND(?k)) }} GROUP BY ?d ?k"
     )
     out: dict[str, tuple[str, set[str]]] = {}
     first_year: dict[str, str] = {}

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pyoxigraph import QueryResultsFormat, RdfFormat
+from pyoxigraph import RdfFormat
 
 from pancommons import vocab
 from pancommons.fair.scope import facility_pattern
@@ -155,15 +155,11 @@ def current(
     with ThreadPoolExecutor(1) as pool:  # the facility query runs beside the main one
         facilities = [pool.submit(_facilities, store, head) for head in heads]
         for head in heads:
-            tsv = _tsv(
-                store,
+            rows = store.select_rows(
                 f"SELECT ?d ?g ?p ?o WHERE {{ {head} GRAPH ?g {{ ?d a <{DCAT}Dataset> ; ?p ?o }} "
-                f"FILTER(STRSTARTS(STR(?g), {literal(prefix)})) }}",
+                f"FILTER(STRSTARTS(STR(?g), {literal(prefix)})) }}"
             )
-            for line in tsv.decode().split("\n")[1:]:
-                if not line:
-                    continue
-                d, g, p, o = line.split("\t", 3)
+            for d, g, p, o in rows:
                 d = d[1:-1]
                 spec = specs.get(g)
                 if spec is None:
@@ -196,25 +192,13 @@ _TITLE = f"<{DCT}title>"
 _IDENTIFIER = f"<{DCT}identifier>"
 
 
-def _tsv(store: Store, sparql: str) -> bytes:
-    """A SELECT's rows as SPARQL TSV, written by the store (in Rust for Oxigraph)."""
-    return store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr, return-value]
-
-
 def _facilities(store: Store, head: str) -> list[tuple[str, str]]:
     """(dataset, facility IRI) pairs, by the facility rule of scopes (``fair.scope``)."""
-    tsv = _tsv(
-        store,
+    rows = store.select_rows(
         f"SELECT DISTINCT ?d ?k WHERE {{ "
-        f"{facility_pattern('?k', '?d', f'{head} ?d a <{DCAT}Dataset> .')} }}",
+        f"{facility_pattern('?k', '?d', f'{head} ?d a <{DCAT}Dataset> .')} }}"
     )
-    out = []
-    for line in tsv.decode().split("\n")[1:]:
-        if line:
-            d, k = line.split("\t", 1)
-            if k.startswith("<"):
-                out.append((d[1:-1], k[1:-1]))
-    return out
+    return [(d[1:-1], k[1:-1]) for d, k in rows if k.startswith("<")]
 
 
 def facility_labels(store: Store) -> dict[str, str]:
@@ -244,23 +228,19 @@ def sync(
     dataset's in one update."""
     graphs = None if graphs is None else sorted(set(graphs))
     stamp = at or now()
-    if graphs is None:
-        before = _entries(store, base, "")
-        left: set[str] = set()
-    else:
-        before = {}
-        for head in _heads(graphs):  # the datasets in the graphs now...
-            before.update(_entries(store, base, head))
-        left = set()  # ...and those that were in them at the last sync
-        prefix = f"{base.rstrip('/')}/graph/source/"
-        for g in graphs:
-            if g.startswith(prefix):
-                spec = literal(f"source:{spec_part(g[len(prefix) :])}")
-                was = _entries(
-                    store, base, f"GRAPH {iri(oai_graph(base))} {{ ?d <{SET_SPEC}> {spec} }}"
-                )
-                left.update(d for d in was if d not in before)
-                before.update(was)
+    before: dict[str, Entry] = {}
+    for head in _heads(graphs):  # every entry, or those of the datasets in the graphs now...
+        before.update(_entries(store, base, head))
+    left: set[str] = set()  # ...and of those that were in them at the last sync
+    prefix = f"{base.rstrip('/')}/graph/source/"
+    for g in graphs or ():
+        if g.startswith(prefix):
+            spec = literal(f"source:{spec_part(g[len(prefix) :])}")
+            was = _entries(
+                store, base, f"GRAPH {iri(oai_graph(base))} {{ ?d <{SET_SPEC}> {spec} }}"
+            )
+            left.update(d for d in was if d not in before)
+            before.update(was)
     now_there = current(store, base, graphs, also=left)
     changed: dict[str, Entry] = {}
     report = SyncReport()

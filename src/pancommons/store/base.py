@@ -17,6 +17,7 @@ from typing import IO, Any, BinaryIO, TypeAlias
 
 from pyoxigraph import (
     QueryBoolean,
+    QueryResultsFormat,
     QuerySolutions,
     QueryTriples,
     RdfFormat,
@@ -174,6 +175,17 @@ class Store(ABC):
 
         Raises QuerySyntaxError for a malformed query, StoreError for anything else.
         """
+
+    def select_rows(self, sparql: str) -> Iterator[list[str]]:
+        """The rows of a SELECT, each a list of its terms as SPARQL TSV writes them (``<iri>``,
+        ``_:id``, ``"literal"``…; tabs and newlines in terms are escaped, so splitting is
+        safe). The store serialises them (Oxigraph in Rust): about half the time of reading
+        millions of solutions one by one from Python."""
+        tsv = self.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+        assert isinstance(tsv, bytes)
+        for line in tsv.decode().split("\n")[1:]:
+            if line:
+                yield line.split("\t")
 
     @abstractmethod
     def graphs(self) -> list[str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import quote
 
 from pyoxigraph import NamedNode
+
+from pancommons.vocab import percent_encode
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -34,7 +35,7 @@ def iri(value: str) -> str:
     if not _IRI_SCHEME.match(value):
         raise TermError(f"not an absolute IRI: {value!r}")
     if _IRI_BAD.search(value):
-        value = _IRI_BAD.sub(lambda m: quote(m.group(0), safe=""), value)
+        value = percent_encode(value, _IRI_BAD)
     try:
         NamedNode(value)
     except ValueError as exc:
