@@ -19,7 +19,7 @@ from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.term import Node
 
 from pancommons import vocab
-from pancommons.fair.engine import assess_fast, focus_nodes
+from pancommons.fair.engine import assess_fast, find_violations, focus_nodes
 from pancommons.fair.online import (
     ONLINE_TESTS,
     OnlineConfig,
@@ -157,7 +157,7 @@ def assess(
     with _gc_paused():
         targets = focus_nodes(store, shapes, focus=focus)
         datasets = set().union(*targets.values()) if targets else set()
-        violations = assess_fast(store, shapes, focus=focus, threads=2)
+        violations = find_violations(store, shapes, focus=focus, threads=2)
         skip = guarded(store, shapes, tests, focus)
     answers, stats = None, None
     if online is not None and datasets:
@@ -169,7 +169,7 @@ def assess(
         scores = score(
             sorted(datasets),
             tests,
-            ((r.focus, r.shape, r.component) for r in violations),
+            violations,
             online=answers,
             not_applicable=skip,
         )

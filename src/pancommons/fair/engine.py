@@ -11,7 +11,7 @@ which are IRIs) is written ``_:id`` and cannot be compared across engines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -26,6 +26,7 @@ from pancommons.fair.compile import (
     target_classes,
 )
 from pancommons.fair.shapes import SH, Shapes
+from pancommons.fair.sweep import sweep
 from pancommons.store.base import Store
 from pancommons.store.embedded import EmbeddedStore
 
@@ -72,8 +73,8 @@ def _classes(store: Store, shapes: Shapes) -> dict[str, tuple[str, ...]]:
 def _run(
     store: Store, q: CompiledShape, focus: set[str] | None, classes: tuple[str, ...]
 ) -> set[Result]:
-    # The embedded store runs one query per shape; remote stores one per constraint component
-    # (portable: Virtuoso 7 fails on some UNIONs of sub-SELECTs and EXISTS).
+    """One shape on given focus nodes, or on a remote store (one query per constraint
+    component there: Virtuoso 7 fails on some UNIONs of sub-SELECTs and EXISTS)."""
     split = not isinstance(store, EmbeddedStore)
     queries = q.query(focus, split=split, classes=classes)
     if split:
@@ -100,12 +101,14 @@ def assess_fast(
 ) -> set[Result]:
     """Every violation in ``store`` (union default graph), or only those of ``focus`` nodes.
 
-    ``threads=2`` runs the per-shape queries on two threads (pyoxigraph releases the GIL).
+    ``threads=2`` runs the queries on two threads (pyoxigraph releases the GIL).
     """
     if focus is not None and not focus:
         return set()
     queries = compiled(shapes)
     classes = _classes(store, shapes)
+    if focus is None and isinstance(store, EmbeddedStore):
+        return {Result(*v) for v in sweep(store, queries, classes, threads)}
 
     def run(q: CompiledShape) -> set[Result]:
         return _run(store, q, focus, classes[q.target_class])
@@ -119,6 +122,16 @@ def assess_fast(
         for part in pool.map(run, queries):
             results |= part
     return results
+
+
+def find_violations(
+    store: Store, shapes: Shapes, *, focus: set[str] | None = None, threads: int = 1
+) -> Collection[tuple[str, str, str]]:
+    """``assess_fast`` as (focus, shape, component) tuples, compact for a whole embedded store
+    (``sweep.Violations``: millions of violations share their strings and sets)."""
+    if focus is None and isinstance(store, EmbeddedStore):
+        return sweep(store, compiled(shapes), _classes(store, shapes), threads)
+    return assess_fast(store, shapes, focus=focus, threads=threads)
 
 
 def focus_nodes(

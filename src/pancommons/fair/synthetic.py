@@ -48,11 +48,17 @@ def vocabulary() -> list[str]:
 
 def records(n: int, seed: int = 42, *, bad: float = 0.15, ill_typed: bool = True) -> list[str]:
     """N-Triples lines for ``n`` datasets; each property is faulty with probability ``bad``."""
-    lines = vocabulary()
+    return list(iter_records(n, seed, bad=bad, ill_typed=ill_typed))
+
+
+def iter_records(
+    n: int, seed: int = 42, *, bad: float = 0.15, ill_typed: bool = True
+) -> Iterator[str]:
+    """``records`` one line at a time (a million datasets are ~35M lines)."""
+    yield from vocabulary()
     rng = random.Random(seed)
     for i in range(n):
-        lines.extend(_record(rng, i, bad, ill_typed))
-    return lines
+        yield from _record(rng, i, bad, ill_typed)
 
 
 def _record(rng: random.Random, i: int, bad: float, ill_typed: bool) -> Iterator[str]:

@@ -1,0 +1,103 @@
+"""Every shape over the whole embedded store: the plan of queries and a compact result.
+
+Measured on Oxigraph at 100k datasets, a shape's query mostly costs what it returns: turning a
+focus node back into its IRI takes about 2 µs a row, so that counting the datasets without a
+publisher takes 0.02 s and listing them 0.45 s. The plan therefore:
+
+- runs one query per constraint component (``CompiledShape.bodies``) and once for the shapes
+  that share it (a minimum count on the same path, the same check of the same values);
+- lists only the focus nodes, without ``DISTINCT`` (the sets here remove duplicates, and
+  ``DISTINCT`` doubled the cost of a large answer);
+- for a missing value (``min``) counts the nodes with a value first (cheap: nothing decoded);
+  when they are fewer than half the focus nodes, it lists them instead of the violations, which
+  are the other focus nodes;
+- runs value checks unjoined (backward from the values, see ``CompiledShape.bodies``) and keeps
+  the rows whose ``?focus`` is a focus node of the target class;
+- keeps one string per focus node and one set per distinct query, shared by the shapes that
+  ask it (tens of millions of violations at 1M datasets do not fit as tuples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from pyoxigraph import QueryResultsFormat
+
+from pancommons.fair.compile import CompiledShape, focus_query
+from pancommons.store.embedded import EmbeddedStore
+
+
+@dataclass
+class Violations:
+    """The violations of a run: (shape, component) → the focus nodes that violate it."""
+
+    checks: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        """(focus, shape, component) for every violation."""
+        for (shape, comp), foci in self.checks.items():
+            for focus in foci:
+                yield focus, shape, comp
+
+    def __len__(self) -> int:
+        return sum(len(foci) for foci in self.checks.values())
+
+    def add(self, shape: str, comp: str, foci: frozenset[str]) -> None:
+        key = (shape, comp)
+        old = self.checks.get(key)
+        self.checks[key] = foci if old is None else old | foci
+
+
+def column(store: EmbeddedStore, sparql: str) -> list[str]:
+    """The first column of a SELECT as ``_name`` strings (IRIs bare, blank nodes ``_:id``),
+    serialised by the store in one piece."""
+    tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+    assert isinstance(tsv, bytes)
+    lines = tsv.decode().split("\n")[1:]
+    return [t[1:-1] if t[:1] == "<" else t.split("\t", 1)[0] for t in lines if t]
+
+
+def _count(store: EmbeddedStore, pattern: str) -> int:
+    """The solutions of a group pattern, counted in the store (no term is decoded)."""
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+    return int(next(iter(rows))[0].value)  # type: ignore[arg-type]
+
+
+def sweep(
+    store: EmbeddedStore,
+    shapes: list[CompiledShape],
+    classes: dict[str, tuple[str, ...]],
+    threads: int = 1,
+) -> Violations:
+    """Every violation of ``shapes`` in the store (its union default graph)."""
+    members: dict[str, dict[str, str]] = {}
+    """Target class → its focus nodes (each string once: the sets share them)."""
+    for target in sorted({q.target_class for q in shapes}):
+        names = column(store, focus_query(target, classes[target]))
+        members[target] = {name: name for name in names}
+    plan: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}
+    """(kind, target class, body, "has a value" for min) → the (shape, component) pairs it
+    answers."""
+    for q in shapes:
+        for kind, comp, body in q.bodies(classes=classes[q.target_class], unjoined=True):
+            has = q.value[2] if kind == "min" else ""
+            plan.setdefault((kind, q.target_class, body, has), []).append((q.shape, comp))
+
+    def run(job: tuple[str, str, str, str]) -> frozenset[str]:
+        kind, target, body, has = job
+        focus = members[target]
+        if kind == "min" and _count(store, has) < len(focus) // 2:
+            # Most focus nodes have no value: list the nodes that have one.
+            passed = column(store, f"SELECT ?focus WHERE {{ {has} }}")
+            return frozenset(focus.keys() - set(passed))
+        rows = column(store, f"SELECT ?focus WHERE {{ {body} }}")
+        return frozenset(focus[f] for f in rows if f in focus)
+
+    out = Violations()
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for job, foci in zip(plan, pool.map(run, plan), strict=True):
+            for shape, comp in plan[job]:
+                out.add(shape, comp, foci)
+    return out

@@ -1,0 +1,162 @@
+"""The whole-graph sweep (fair/sweep.py): the same violations as pyshacl, whichever way each
+query is answered (violations listed, or the nodes that pass listed and the rest taken)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from pyoxigraph import RdfFormat
+from rdflib import Graph
+
+import pancommons.fair.sweep as sweep_module
+from pancommons.fair.engine import (
+    Result,
+    assess_fast,
+    assess_reference,
+    find_violations,
+    focus_nodes,
+)
+from pancommons.fair.shapes import load_shapes, parse_shapes
+from pancommons.fair.sweep import Violations
+from pancommons.fair.synthetic import records
+from pancommons.store.embedded import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parents[2]
+GRAPH = "https://data.example.org/graph/test"
+PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+def _rdflib(nt: str) -> Graph:
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    g = Graph()
+    g.parse(data=nt, format="nt")
+    return g
+
+
+def _store(nt: str) -> EmbeddedStore:
+    store = EmbeddedStore(None)
+    store.load(nt.encode(), graph=GRAPH, format=RdfFormat.N_TRIPLES)
+    return store
+
+
+@pytest.fixture
+def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SELECTs whose rows the sweep read."""
+    seen: list[str] = []
+    real = sweep_module.column
+
+    def spy(store: EmbeddedStore, sparql: str) -> list[str]:
+        seen.append(sparql)
+        return real(store, sparql)
+
+    monkeypatch.setattr(sweep_module, "column", spy)
+    return seen
+
+
+def test_real_shapes_equal_pyshacl() -> None:
+    nt = "\n".join(records(300, 13)) + "\n"
+    shapes = load_shapes(ROOT / "shapes")
+    store = _store(nt)
+    found = find_violations(store, shapes, threads=2)
+    assert isinstance(found, Violations)
+    ref = assess_reference(_rdflib(nt), shapes)
+    assert {Result(*v) for v in found} == ref
+    assert len(found) == len(ref) > 300
+    datasets = set().union(*focus_nodes(store, shapes).values())
+    assert assess_fast(store, shapes, focus=datasets) == ref
+
+
+def test_both_ways_of_answering_a_missing_value(queries: list[str]) -> None:
+    """ex:a is missing on 9 of 10 datasets (listed: the one that has it), ex:b on 1 of 10
+    (listed: the violation); a distribution with ex:a is not a dataset and must not count."""
+    lines = [
+        '<https://example.org/dist> <https://example.org/a> "x" .',
+        "<https://example.org/dist> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://example.org/Distribution> .",
+    ]
+    for i in range(10):
+        d = f"<https://example.org/d{i}>"
+        lines.append(
+            f"{d} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://example.org/D> ."
+        )
+        if i == 0:
+            lines.append(f'{d} <https://example.org/a> "value" .')
+        if i != 3:
+            lines.append(f'{d} <https://example.org/b> "value" .')
+    nt = "\n".join(lines) + "\n"
+    g = Graph()
+    g.parse(
+        data=PREFIXES
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ;
+             sh:property ex:A, ex:B .
+           ex:A sh:path ex:a ; sh:minCount 1 .
+           ex:B sh:path ex:b ; sh:minCount 1 .""",
+        format="turtle",
+    )
+    shapes = parse_shapes(g)
+    found = {Result(*v) for v in find_violations(_store(nt), shapes)}
+    assert found == assess_reference(_rdflib(nt), shapes)
+    assert {r.focus for r in found if r.shape.endswith("A")} == {
+        f"https://example.org/d{i}" for i in range(1, 10)
+    }
+    assert {r.focus for r in found if r.shape.endswith("B")} == {"https://example.org/d3"}
+    # ex:a: the nodes with a value were listed (no MINUS); ex:b: the violations (MINUS).
+    a = [q for q in queries if "<https://example.org/a>" in q]
+    b = [q for q in queries if "<https://example.org/b>" in q]
+    assert a and all("MINUS" not in q for q in a)
+    assert b and all("MINUS" in q for q in b)
+
+
+def test_value_checks_keep_only_focus_nodes(queries: list[str]) -> None:
+    """Value checks run backward from the values without the focus pattern: a bad value on a
+    node that is not of the target class is dropped, as pyshacl never looks at it."""
+    nt = (
+        "<https://example.org/d1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://example.org/D> .\n"
+        "<https://example.org/d1> <https://example.org/p> <https://example.org/x> .\n"
+        "<https://example.org/d1> <https://example.org/q> <https://example.org/n1> .\n"
+        '<https://example.org/n1> <https://example.org/r> "bad" .\n'
+        "<https://example.org/other> <https://example.org/p> <https://example.org/y> .\n"
+        "<https://example.org/other> <https://example.org/q> <https://example.org/n2> .\n"
+        '<https://example.org/n2> <https://example.org/r> "bad" .\n'
+    )
+    g = Graph()
+    g.parse(
+        data=PREFIXES
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:P, ex:R .
+           ex:P sh:path ex:p ; sh:pattern "^https://example.org/z" .
+           ex:R sh:path ( ex:q ex:r ) ; sh:nodeKind sh:IRI .""",
+        format="turtle",
+    )
+    shapes = parse_shapes(g)
+    found = {Result(*v) for v in find_violations(_store(nt), shapes)}
+    assert found == assess_reference(_rdflib(nt), shapes)
+    assert {r.focus for r in found} == {"https://example.org/d1"}
+    assert {r.shape.rsplit("/", 1)[1] for r in found} == {"P", "R"}
+    # Backward, unjoined: the last step first, no type pattern.
+    seq = [q for q in queries if "<https://example.org/r>" in q]
+    assert seq and all(
+        q.index("<https://example.org/r>") < q.index("<https://example.org/q>") for q in seq
+    )
+    assert all("rdf-syntax-ns#type" not in q for q in seq)
+
+
+def test_violations_share_sets_between_shapes() -> None:
+    v = Violations()
+    foci = frozenset({"a", "b"})
+    v.add("s1", "c", foci)
+    v.add("s2", "c", foci)
+    v.add("s1", "c", frozenset({"c"}))
+    assert len(v) == 5
+    assert sorted(v) == [
+        ("a", "s1", "c"),
+        ("a", "s2", "c"),
+        ("b", "s1", "c"),
+        ("b", "s2", "c"),
+        ("c", "s1", "c"),
+    ]
+    assert v.checks[("s2", "c")] is foci
