@@ -10,7 +10,6 @@ import pytest
 from pyoxigraph import RdfFormat
 from rdflib import Graph
 
-import pancommons.fair.sweep as sweep_module
 from pancommons.fair.engine import (
     Result,
     assess_fast,
@@ -46,15 +45,15 @@ def _store(nt: str) -> EmbeddedStore:
 
 @pytest.fixture
 def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The SELECTs whose rows the sweep read."""
+    """The SPARQL the embedded store was asked."""
     seen: list[str] = []
-    real = sweep_module.column
+    real = EmbeddedStore.query
 
-    def spy(store: EmbeddedStore, sparql: str) -> list[str]:
+    def spy(self: EmbeddedStore, sparql: str, *args: object, **kw: object) -> object:
         seen.append(sparql)
-        return real(store, sparql)
+        return real(self, sparql, *args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sweep_module, "column", spy)
+    monkeypatch.setattr(EmbeddedStore, "query", spy)
     return seen
 
 
@@ -106,8 +105,9 @@ def test_both_ways_of_answering_a_missing_value(queries: list[str]) -> None:
     }
     assert {r.focus for r in found if r.shape.endswith("B")} == {"https://example.org/d3"}
     # ex:a: the nodes with a value were listed (no MINUS); ex:b: the violations (MINUS).
-    a = [q for q in queries if "<https://example.org/a>" in q]
-    b = [q for q in queries if "<https://example.org/b>" in q]
+    listed = [q for q in queries if "COUNT" not in q]
+    a = [q for q in listed if "<https://example.org/a>" in q]
+    b = [q for q in listed if "<https://example.org/b>" in q]
     assert a and all("MINUS" not in q for q in a)
     assert b and all("MINUS" in q for q in b)
 
@@ -143,6 +143,35 @@ def test_value_checks_keep_only_focus_nodes(queries: list[str]) -> None:
         q.index("<https://example.org/r>") < q.index("<https://example.org/q>") for q in seq
     )
     assert all("rdf-syntax-ns#type" not in q for q in seq)
+
+
+def test_checks_of_the_same_values_share_one_query(queries: list[str]) -> None:
+    """Two shapes checking the values of ex:p (a node kind, two patterns, one of which raises
+    an error on a blank node) are one query with a flag per check, with pyshacl's results."""
+    nt = "".join(
+        f"<https://example.org/d{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        f"<https://example.org/D> .\n<https://example.org/d{i}> <https://example.org/p> {o} .\n"
+        for i, o in enumerate(
+            ['"lit"', "<https://example.org/a>", "<http://other.org/b>", "_:b1", '"https://x"']
+        )
+    )
+    g = Graph()
+    g.parse(
+        data=PREFIXES
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:K, ex:P .
+           ex:K sh:path ex:p ; sh:nodeKind sh:IRI .
+           ex:P sh:path ex:p ; sh:pattern "^https://example.org/" ; sh:minLength 3 .""",
+        format="turtle",
+    )
+    shapes = parse_shapes(g)
+    found = {Result(*v) for v in find_violations(_store(nt), shapes)}
+    assert found == assess_reference(_rdflib(nt), shapes)
+    kinds = {(r.focus[-2:], r.shape[-1], r.component.split("#")[1][:-19]) for r in found}
+    assert ("d0", "K", "NodeKind") in kinds and ("d1", "K", "NodeKind") not in kinds
+    assert ("d2", "P", "Pattern") in kinds and ("d1", "P", "Pattern") not in kinds
+    assert ("d3", "P", "MinLength") in kinds  # a blank node has no length: violates
+    values = [q for q in queries if "<https://example.org/p>" in q and "COUNT" not in q]
+    assert len(values) == 1 and values[0].count("COALESCE") == 3
 
 
 def test_violations_share_sets_between_shapes() -> None:

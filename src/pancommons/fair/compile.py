@@ -83,6 +83,10 @@ class CompiledShape:
     stepping from each focus node); and backward, one triple pattern per step from the value
     to the focus node (value checks over the whole graph, see ``bodies``)."""
 
+    checks: tuple[tuple[str, str], ...] = ()
+    """The value checks that are a FILTER on ``?v``: (component IRI, expression true when the
+    value violates it), so that checks of the same values can share one query (``sweep``)."""
+
     def bodies(
         self,
         focus: set[str] | None = None,
@@ -301,6 +305,7 @@ def compile_property(ns: NodeShape, ps: PropertyShape) -> CompiledShape:
     path = path_sparql(ps.path)
     vars_ = _Vars()
     branches: list[tuple[str, str, str]] = []
+    checks: list[tuple[str, str]] = []
 
     def bind(name: str) -> str:
         return f"BIND({iri(component(name))} AS ?c)"
@@ -349,7 +354,8 @@ def compile_property(ns: NodeShape, ps: PropertyShape) -> CompiledShape:
             continue
         body = f"#VALUE# . FILTER({check}) #FOCUS# BIND({iri(comp)} AS ?c)"
         branches.append(("value", comp, body))
-    return CompiledShape(ns.iri, ps.iri, ns.target_class, tuple(branches), value)
+        checks.append((comp, check))
+    return CompiledShape(ns.iri, ps.iri, ns.target_class, tuple(branches), value, tuple(checks))
 
 
 def _stepwise(path: Path_, s: str, o: str, vars_: _Vars) -> str:

@@ -12,7 +12,8 @@ publisher takes 0.02 s and listing them 0.45 s. The plan therefore:
   when they are fewer than half the focus nodes, it lists them instead of the violations, which
   are the other focus nodes;
 - runs value checks unjoined (backward from the values, see ``CompiledShape.bodies``) and keeps
-  the rows whose ``?focus`` is a focus node of the target class;
+  the rows whose ``?focus`` is a focus node of the target class; the FILTER checks of the same
+  values (the same path and target class, from any shape) are one query with a flag each;
 - keeps one string per focus node and one set per distinct query, shared by the shapes that
   ask it (tens of millions of violations at 1M datasets do not fit as tuples).
 """
@@ -80,8 +81,15 @@ def sweep(
     plan: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}
     """(kind, target class, body, "has a value" for min) → the (shape, component) pairs it
     answers."""
+    grouped: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
+    """(target class, the values backward) → FILTER expression → its (shape, component)."""
     for q in shapes:
+        filters = dict(q.checks)
         for kind, comp, body in q.bodies(classes=classes[q.target_class], unjoined=True):
+            if kind == "value" and comp in filters:
+                by_check = grouped.setdefault((q.target_class, q.value[2]), {})
+                by_check.setdefault(filters[comp], []).append((q.shape, comp))
+                continue
             has = q.value[2] if kind == "min" else ""
             plan.setdefault((kind, q.target_class, body, has), []).append((q.shape, comp))
 
@@ -95,9 +103,49 @@ def sweep(
         rows = column(store, f"SELECT ?focus WHERE {{ {body} }}")
         return frozenset(focus[f] for f in rows if f in focus)
 
+    def run_checks(job: tuple[str, str]) -> list[frozenset[str]]:
+        target, values = job
+        found = _flagged(store, values, list(grouped[job]))
+        focus = members[target]
+        return [frozenset(focus[f] for f in rows if f in focus) for rows in found]
+
     out = Violations()
     with ThreadPoolExecutor(max(1, threads)) as pool:
+        # The grouped checks are the longest queries: they go first.
+        for job, parts in zip(grouped, pool.map(run_checks, grouped), strict=True):
+            for pairs, foci in zip(grouped[job].values(), parts, strict=True):
+                for shape, comp in pairs:
+                    out.add(shape, comp, foci)
         for job, foci in zip(plan, pool.map(run, plan), strict=True):
             for shape, comp in plan[job]:
                 out.add(shape, comp, foci)
+    return out
+
+
+_TRUE = frozenset({"true", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'})
+
+
+def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[str]]:
+    """Per FILTER expression, the ``?focus`` of the values it flags: one query evaluates the
+    values once for all of them (a flag per check; booleans cost nothing to decode, unlike a
+    focus node per check). A check that raises an error counts as passed, as in FILTER."""
+    flags = [f"?k{i}" for i in range(len(checks))]
+    binds = " ".join(
+        f"BIND(COALESCE({c}, false) AS {k})" for c, k in zip(checks, flags, strict=True)
+    )
+    sparql = (
+        f"SELECT ?focus {' '.join(flags)} WHERE {{ {values} . {binds} "
+        f"FILTER({' || '.join(flags)}) }}"
+    )
+    tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+    assert isinstance(tsv, bytes)
+    out: list[list[str]] = [[] for _ in checks]
+    for line in tsv.decode().split("\n")[1:]:
+        if not line:
+            continue
+        cells = line.split("\t")
+        focus = cells[0][1:-1] if cells[0][:1] == "<" else cells[0]
+        for i, cell in enumerate(cells[1:]):
+            if cell in _TRUE:
+                out[i].append(focus)
     return out
