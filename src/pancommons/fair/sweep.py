@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import QueryResultsFormat
 
-from pancommons.fair.compile import CompiledShape, focus_query
+from pancommons.fair.compile import CompiledShape, focus_pattern
 from pancommons.store.embedded import EmbeddedStore
 
 
@@ -76,7 +76,8 @@ def sweep(
     members: dict[str, dict[str, str]] = {}
     """Target class → its focus nodes (each string once: the sets share them)."""
     for target in sorted({q.target_class for q in shapes}):
-        names = column(store, focus_query(target, classes[target]))
+        every = focus_pattern(target, classes[target])  # no DISTINCT: the dict dedupes
+        names = column(store, f"SELECT ?focus WHERE {{ {every} }}")
         members[target] = {name: name for name in names}
     plan: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}
     """(kind, target class, body, "has a value" for min) → the (shape, component) pairs it
@@ -111,12 +112,13 @@ def sweep(
 
     out = Violations()
     with ThreadPoolExecutor(max(1, threads)) as pool:
-        # The grouped checks are the longest queries: they go first.
-        for job, parts in zip(grouped, pool.map(run_checks, grouped), strict=True):
+        # Everything queued at once, the grouped checks (the longest queries) first.
+        checked, answered = pool.map(run_checks, grouped), pool.map(run, plan)
+        for job, parts in zip(grouped, checked, strict=True):
             for pairs, foci in zip(grouped[job].values(), parts, strict=True):
                 for shape, comp in pairs:
                     out.add(shape, comp, foci)
-        for job, foci in zip(plan, pool.map(run, plan), strict=True):
+        for job, foci in zip(plan, answered, strict=True):
             for shape, comp in plan[job]:
                 out.add(shape, comp, foci)
     return out
