@@ -189,3 +189,26 @@ def test_violations_share_sets_between_shapes() -> None:
         ("c", "s1", "c"),
     ]
     assert v.checks[("s2", "c")] is foci
+
+
+def test_restricted_runs_flag_every_shape_in_one_query_per_chunk(
+    queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some focus nodes (an incremental run): one query per target class and chunk of nodes,
+    a flag per (shape, component), with the whole-graph results for those nodes."""
+    import pancommons.fair.engine as engine
+
+    nt = "\n".join(records(120, 17)) + "\n"
+    shapes = load_shapes(ROOT / "shapes")
+    store = _store(nt)
+    everything = assess_fast(store, shapes)
+    datasets = sorted(set().union(*focus_nodes(store, shapes).values()))
+    some = set(datasets[::3])
+    monkeypatch.setattr(engine, "FOCUS_CHUNK", 7)
+    queries.clear()
+    part = assess_fast(store, shapes, focus=some, threads=2)
+    assert part == {r for r in everything if r.focus in some} and part
+    selects = [q for q in queries if "VALUES ?focus" in q]
+    assert len(selects) == -(-len(some) // 7)  # one target class, ceil(n / 7) chunks
+    flags = sum(len(q.flags) for q in engine.compiled(shapes))
+    assert all(f"?k{flags - 1} " in q and f"?k{flags} " not in q for q in selects)

@@ -23,10 +23,12 @@ from pancommons.fair.compile import (
     CompiledShape,
     compile_focus,
     compile_shapes,
+    focus_pattern,
+    restricted,
     target_classes,
 )
 from pancommons.fair.shapes import SH, Shapes
-from pancommons.fair.sweep import sweep
+from pancommons.fair.sweep import TRUE, sweep
 from pancommons.store.base import Store
 from pancommons.store.embedded import EmbeddedStore
 
@@ -73,27 +75,71 @@ def _classes(store: Store, shapes: Shapes) -> dict[str, tuple[str, ...]]:
 def _run(
     store: Store, q: CompiledShape, focus: set[str] | None, classes: tuple[str, ...]
 ) -> set[Result]:
-    """One shape on given focus nodes, or on a remote store (one query per constraint
-    component there: Virtuoso 7 fails on some UNIONs of sub-SELECTs and EXISTS)."""
-    split = not isinstance(store, EmbeddedStore)
-    queries = q.query(focus, split=split, classes=classes)
-    if split:
-        return {
-            Result(_name(row["focus"]), q.shape, _name(row["c"]))
-            for sparql in queries
-            for row in store.query(sparql)  # type: ignore[union-attr]
-        }
-    # Embedded: the rows as TSV (measured: 83k rows 0.23 s one by one → 0.11 s).
+    """One shape on a remote store: one query per constraint component (portable: Virtuoso 7
+    fails on some UNIONs of sub-SELECTs and EXISTS)."""
     return {
-        Result(_tsv_name(f), q.shape, _tsv_name(c))
-        for sparql in queries
-        for f, c in store.select_rows(sparql)
+        Result(_name(row["focus"]), q.shape, _name(row["c"]))
+        for sparql in q.query(focus, split=True, classes=classes)
+        for row in store.query(sparql)  # type: ignore[union-attr]
     }
 
 
 def _tsv_name(term: str) -> str:
     """An IRI or blank node as SPARQL TSV writes it (``<iri>``, ``_:id``) in ``_name`` form."""
     return term[1:-1] if term.startswith("<") else term
+
+
+FOCUS_CHUNK = 1000
+"""Focus nodes per query of a restricted run (the chunks run on the threads)."""
+
+
+def _flagged(
+    store: EmbeddedStore,
+    queries: list[CompiledShape],
+    classes: dict[str, tuple[str, ...]],
+    focus: set[str],
+    threads: int,
+) -> set[Result]:
+    """The violations of some focus nodes: per target class and chunk of nodes, one query
+    binding a flag per (shape, component) (``CompiledShape.flags``), instead of a query per
+    shape that parsed every node's IRI again and, through its focus pattern, read every
+    instance of the class (measured: 844 of 100k datasets, 1.55 s → 0.86 s; an EXISTS costs
+    about 10 µs per node in Oxigraph, at 100k as at 1M datasets)."""
+    nodes = sorted(focus)
+    jobs: list[tuple[list[tuple[str, str]], str]] = []
+    for target in sorted({q.target_class for q in queries}):
+        checks = [(q.shape, c) for q in queries if q.target_class == target for c, _ in q.flags]
+        exprs = [e for q in queries if q.target_class == target for _, e in q.flags]
+        if not checks:
+            continue
+        flags = [f"?k{i}" for i in range(len(checks))]
+        binds = " ".join(
+            f"BIND(COALESCE({e}, false) AS {k})" for e, k in zip(exprs, flags, strict=True)
+        )
+        pattern = focus_pattern(target, classes[target], joined=True)
+        for i in range(0, len(nodes), FOCUS_CHUNK):
+            values = restricted("", set(nodes[i : i + FOCUS_CHUNK]))
+            sparql = (
+                f"SELECT ?focus {' '.join(flags)} WHERE {{ {values} {pattern} {binds} "
+                f"FILTER({' || '.join(flags)}) }}"
+            )
+            jobs.append((checks, sparql))
+
+    def run(job: tuple[list[tuple[str, str]], str]) -> list[Result]:
+        checks, sparql = job
+        out = []
+        for row in store.select_rows(sparql):
+            name = _tsv_name(row[0])
+            for (shape, comp), cell in zip(checks, row[1:], strict=True):
+                if cell in TRUE:
+                    out.append(Result(name, shape, comp))
+        return out
+
+    results: set[Result] = set()
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for part in pool.map(run, jobs):
+            results.update(part)
+    return results
 
 
 def assess_fast(
@@ -109,6 +155,8 @@ def assess_fast(
     classes = _classes(store, shapes)
     if focus is None and isinstance(store, EmbeddedStore):
         return {Result(*v) for v in sweep(store, queries, classes, threads)}
+    if focus is not None and isinstance(store, EmbeddedStore):
+        return _flagged(store, queries, classes, focus, threads)
 
     def run(q: CompiledShape) -> set[Result]:
         return _run(store, q, focus, classes[q.target_class])

@@ -124,7 +124,7 @@ def sweep(
     return out
 
 
-_TRUE = frozenset({"true", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'})
+TRUE = frozenset({"true", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'})
 
 
 def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[str]]:
@@ -148,6 +148,6 @@ def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[
         cells = line.split("\t")
         focus = cells[0][1:-1] if cells[0][:1] == "<" else cells[0]
         for i, cell in enumerate(cells[1:]):
-            if cell in _TRUE:
+            if cell in TRUE:
                 out[i].append(focus)
     return out
