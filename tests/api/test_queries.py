@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from pyoxigraph import RdfFormat
 
 from pancommons.api import queries as queries_api
 from pancommons.api.app import create_app
@@ -191,3 +192,42 @@ def test_api_and_cli_give_the_same_rows(
     cli = json.loads(r.stdout)
     assert cli["head"] == api["head"] and cli["results"] == api["results"]
     assert api["results"]["bindings"]
+
+
+def test_named_queries_keep_the_sparql_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 200 triples, a 3-way cartesian product filtered on its strings (8M rows, seconds) is
+    stopped by a 1 s query timeout (503) and an answer of more than 50 rows or triples by the
+    row cap (413), in every
+    format, as on /sparql; the server goes on answering."""
+    store = EmbeddedStore(None)
+    store.load(
+        "".join(
+            f'<https://example.org/s{i}> <https://example.org/p> "{i}" .\n' for i in range(200)
+        ).encode(),
+        graph="https://example.org/g",
+        format=RdfFormat.N_TRIPLES,
+    )
+    for name, text in {
+        "heavy": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+        "FILTER(STRLEN(CONCAT(STR(?c), STR(?f), STR(?i))) < 0) }",
+        "many": "SELECT * WHERE { ?s ?p ?o }",
+        "graph": "CONSTRUCT WHERE { ?s ?p ?o }",
+        "few": "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
+    }.items():
+        (tmp_path / f"{name}.rq").write_text(
+            f"# title: {name}\n# description: {name}\n{text}", encoding="utf-8"
+        )
+    monkeypatch.setattr(queries_api, "named_queries", lambda: named_queries(tmp_path))
+    settings = Settings(store=str(tmp_path / "unused"), query_timeout=1.0, max_rows=50)
+    with TestClient(create_app(settings, store=store)) as limited:
+        _assert_error(limited.get("/queries/heavy"), 503, "PANCOMMONS_QUERY_TIMEOUT")
+        for fmt in ("json", "csv", "html", "xml"):
+            _assert_error(limited.get("/queries/many", params={"format": fmt}), 413, "50 rows")
+        _assert_error(limited.get("/queries/graph"), 413, "50 rows")
+        r = limited.get("/queries/few")
+        assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 3
+    with TestClient(create_app(Settings(store=str(tmp_path / "unused")), store=store)) as free:
+        r = free.get("/queries/many")
+        assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 200

@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from pancommons.api.app import create_app
 from pancommons.api.sparql import _endpoint, _params
-from pancommons.api.sparql_run import Limits, _native_solutions, _RowBound, _Stop
+from pancommons.api.sparql_run import LimitExceeded, Limits, _native_solutions, _RowBound
 from pancommons.config import Settings
 from pancommons.store import StoreError
 from pancommons.store.embedded import EmbeddedStore
@@ -138,7 +138,7 @@ def _native(rows: int, fmt: QueryResultsFormat, limits: Limits, deadline: float)
     result = _awkward_store(rows).query("SELECT * { ?s ?p ?o }")
     try:
         return _native_solutions(result, fmt, limits, deadline)
-    except _Stop as stop:
+    except LimitExceeded as stop:
         return stop.response
     finally:
         del result

@@ -4,27 +4,36 @@
 the client prefers ``text/html``). ``GET /queries/{name}?param=value`` runs one with its
 parameters bound safely (``pancommons.queries``): results by content negotiation as on
 ``/sparql`` (SPARQL JSON by default, XML, CSV, TSV, or an HTML table; a ``format`` parameter
-overrides the Accept header). Unknown names are 404; an unknown parameter, a value not of its
-kind or a repeated parameter is 400 naming the parameter.
+overrides the Accept header), under the query timeout and row cap of ``/sparql`` (503, 413).
+Unknown names are 404; an unknown parameter, a value not of its kind or a repeated parameter
+is 400 naming the parameter.
 """
 
 from __future__ import annotations
 
+import time
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat
 
+from pancommons.api.sparql_run import (
+    LimitExceeded,
+    Limits,
+    bounded_body,
+    check_limits,
+    in_daemon_thread,
+    timeout_error,
+)
+from pancommons.api.write_access import settings_of
 from pancommons.formats import (
     RDF_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
     is_tabular,
     pick_media_type,
-    serialize_result,
 )
 from pancommons.queries import NamedQuery, ParamError, QueryFileError, named_queries
 from pancommons.store import QuerySyntaxError, Store, StoreError
@@ -108,14 +117,33 @@ async def run_named_query(request: Request, name: str) -> Response:
         return _error(400, "bad parameter", str(exc))
     except QueryFileError as exc:
         return _error(500, "broken named query", str(exc))
+    # Under the limits of /sparql (PANCOMMONS_QUERY_TIMEOUT, PANCOMMONS_MAX_ROWS): a named query
+    # over a large graph, or with a broad parameter, must not hold a worker or the memory.
     # pyoxigraph results must be used and dropped on the thread that made them.
     root = str(request.scope.get("root_path", ""))
-    return await run_in_threadpool(answer, request.app.state.store, query, text, accept, root)
+    settings = settings_of(request)
+    limits = Limits(settings.query_timeout, settings.max_rows)
+    store = request.app.state.store
+    response = await in_daemon_thread(
+        lambda: answer(store, query, text, accept, root, limits=limits), limits.timeout
+    )
+    return response if response is not None else timeout_error(limits)
 
 
-def answer(store: Store, query: NamedQuery, text: str, accept: str, root: str = "") -> Response:
+def answer(
+    store: Store,
+    query: NamedQuery,
+    text: str,
+    accept: str,
+    root: str = "",
+    *,
+    limits: Limits | None = None,
+) -> Response:
     """Run the bound ``text`` of ``query`` and serialise the answer for ``accept`` (``root``: the
-    path the API is mounted at, for the links of the HTML table)."""
+    path the API is mounted at, for the links of the HTML table), within ``limits`` (the answer
+    is then 503 past the timeout, 413 past the row cap)."""
+    limits = limits or Limits(timeout=float("inf"), max_rows=None)
+    deadline = time.monotonic() + limits.timeout
     result: Any = None
     try:
         result = store.query(text)
@@ -124,15 +152,18 @@ def answer(store: Store, query: NamedQuery, text: str, accept: str, root: str = 
             if media is None:
                 return _error(406, "not acceptable", "results are offered as " + _offer(True))
             if media == HTML:
-                return HTMLResponse(_result_page(query, result, root))
-            body = serialize_result(result, RESULT_MEDIA_TYPES[media])
+                return HTMLResponse(_result_page(query, result, root, limits, deadline))
+            fmt: QueryResultsFormat | RdfFormat = RESULT_MEDIA_TYPES[media]
         else:
             media = pick_media_type(accept, _GRAPH_TYPES, "text/turtle")
             if media is None:
                 return _error(406, "not acceptable", "graphs are offered as " + _offer(False))
-            body = serialize_result(result, RDF_MEDIA_TYPES[media])
+            fmt = RDF_MEDIA_TYPES[media]
+        body = bounded_body(result, fmt, limits, deadline, lambda: store.query(text))
         charset = "" if media.endswith("json") else "; charset=utf-8"
         return Response(body, media_type=media + charset)
+    except LimitExceeded as stop:
+        return stop.response
     except QuerySyntaxError as exc:
         return _error(500, "broken named query", f"{query.name}: {exc}")
     except StoreError as exc:
@@ -195,15 +226,17 @@ def _cell(term: object, root: str) -> str:
     return escape(str(term))
 
 
-def _result_page(query: NamedQuery, result: Any, root: str) -> str:
+def _result_page(query: NamedQuery, result: Any, root: str, limits: Limits, deadline: float) -> str:
     head = f"<h1>{escape(query.title)}</h1><p>{escape(query.description)}</p>"
     if isinstance(result, QueryBoolean):
         return _page(query.title, f"{head}<p>{'true' if bool(result) else 'false'}</p>")
     names = [v.value for v in result.variables]
-    rows = [
-        "<tr>" + "".join(f"<td>{_cell(solution[n], root)}</td>" for n in names) + "</tr>"
-        for solution in result
-    ]
+    rows = []
+    for solution in result:
+        rows.append(
+            "<tr>" + "".join(f"<td>{_cell(solution[n], root)}</td>" for n in names) + "</tr>"
+        )
+        check_limits(len(rows), limits, deadline)
     table = (
         "<table><thead><tr>"
         + "".join(f"<th>{escape(n)}</th>" for n in names)

@@ -74,8 +74,9 @@ class Limits:
     max_rows: int | None
 
 
-class _Stop(Exception):
-    """Raised inside the worker when the deadline passes or the row cap is exceeded."""
+class LimitExceeded(Exception):
+    """Raised inside the worker when the deadline passes or the row cap is exceeded; carries
+    the answer to give (503 query timeout, 413 result too large)."""
 
     def __init__(self, response: JSONResponse) -> None:
         self.response = response
@@ -198,21 +199,10 @@ def _evaluate(
         if isinstance(chosen, JSONResponse):
             return chosen
         media, fmt = chosen
-        if isinstance(result, QueryBoolean):
-            body = serialize_result(result, fmt)
-        elif isinstance(fmt, RdfFormat):
-            triples = _collect(result, limits, deadline)
-            body = serialize(triples, format=fmt) or b""
-        else:
-            native = _native_solutions(result, fmt, limits, deadline)
-            if native is None:  # perhaps more than max_rows rows: count them one by one
-                result = None  # dropped here, on this thread
-                result = _run(store, query)
-                native = _solutions(result, fmt, limits, deadline)
-            body = native
+        body = bounded_body(result, fmt, limits, deadline, lambda: _run(store, query))
         charset = "" if media.endswith("json") else "; charset=utf-8"
         return Response(body, media_type=media + charset)
-    except _Stop as stop:
+    except LimitExceeded as stop:
         return stop.response
     except QuerySyntaxError as exc:
         return error(400, "malformed query", str(exc))
@@ -220,6 +210,28 @@ def _evaluate(
         return error(503, "store unavailable", str(exc))
     finally:
         del result  # on this thread: pyoxigraph results may not be dropped elsewhere
+
+
+def bounded_body(
+    result: Any,
+    fmt: QueryResultsFormat | RdfFormat,
+    limits: Limits,
+    deadline: float,
+    again: Callable[[], Any],
+) -> bytes:
+    """``result`` serialised in ``fmt``, raising ``LimitExceeded`` (with the 503 or 413 answer)
+    past the deadline or past ``max_rows`` rows or triples. ``again()`` runs the query anew,
+    for the rare answers whose rows must be counted one by one. On the query's thread."""
+    if isinstance(result, QueryBoolean):
+        return serialize_result(result, fmt)
+    if isinstance(fmt, RdfFormat):
+        return serialize(_collect(result, limits, deadline), format=fmt) or b""
+    native = _native_solutions(result, fmt, limits, deadline)
+    if native is None:  # perhaps more than max_rows rows: count them one by one
+        result = None  # dropped here, on this thread
+        result = again()
+        native = _solutions(result, fmt, limits, deadline)
+    return native
 
 
 def _run(store: Store, query: Query) -> Any:
@@ -240,11 +252,12 @@ def _too_large(limits: Limits) -> JSONResponse:
     )
 
 
-def _check(count: int, limits: Limits, deadline: float) -> None:
+def check_limits(count: int, limits: Limits, deadline: float) -> None:
+    """Raise ``LimitExceeded`` past the deadline or when ``count`` passes ``max_rows``."""
     if time.monotonic() > deadline:
-        raise _Stop(timeout_error(limits))
+        raise LimitExceeded(timeout_error(limits))
     if limits.max_rows is not None and count > limits.max_rows:
-        raise _Stop(_too_large(limits))
+        raise LimitExceeded(_too_large(limits))
 
 
 class _Marks:
@@ -346,10 +359,10 @@ def _native_solutions(
         if not (sink.timed_out or sink.too_many):
             raise
     if sink.timed_out:
-        raise _Stop(timeout_error(limits))
+        raise LimitExceeded(timeout_error(limits))
     if sink.too_many:
         if bound is not None and bound.exact:
-            raise _Stop(_too_large(limits))
+            raise LimitExceeded(_too_large(limits))
         return None
     return b"".join(sink.parts)
 
@@ -358,7 +371,7 @@ def _collect(result: Any, limits: Limits, deadline: float) -> list[Triple]:
     triples: list[Triple] = []
     for triple in result:
         triples.append(triple)
-        _check(len(triples), limits, deadline)
+        check_limits(len(triples), limits, deadline)
     return triples
 
 
@@ -373,7 +386,7 @@ def _solutions(result: Any, fmt: QueryResultsFormat, limits: Limits, deadline: f
             if term is not None:
                 row[name] = term_json(term)
         rows.append(row)
-        _check(len(rows), limits, deadline)
+        check_limits(len(rows), limits, deadline)
     document = {"head": {"vars": names}, "results": {"bindings": rows}}
     data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt == QueryResultsFormat.JSON:
