@@ -90,6 +90,10 @@ class CompiledShape:
     """Per constraint component: (component IRI, expression true when ``?focus`` violates it),
     walked from ``?focus`` (``property_violation(stepwise=True)``): a restricted run evaluates
     every shape of a target class in one query, a flag per component (``engine``)."""
+    last: str = ""
+    """The triples of the path's last step (``?_s <p> ?_o``): counting them is cheap, and tells
+    roughly how many focus nodes can have a value (``sweep`` chooses what to list by it; a node
+    that several focus nodes reach counts once, so it is only a guide)."""
 
     def bodies(
         self,
@@ -376,8 +380,10 @@ def compile_property(ns: NodeShape, ps: PropertyShape) -> CompiledShape:
         checks.append((comp, check))
     flags = tuple(property_violation(ps, "?focus", vars_, stepwise=True))
     assert [c for c, _ in flags] == [c for _, c, _ in branches], "one flag per branch"
+    step = ps.path.steps[-1] if isinstance(ps.path, Sequence) else ps.path
+    last = f"?_s {path_sparql(step)} ?_o"
     return CompiledShape(
-        ns.iri, ps.iri, ns.target_class, tuple(branches), value, tuple(checks), flags
+        ns.iri, ps.iri, ns.target_class, tuple(branches), value, tuple(checks), flags, last
     )
 
 
