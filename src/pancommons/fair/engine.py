@@ -93,7 +93,7 @@ FOCUS_CHUNK = 1000
 """Focus nodes per query of a restricted run (the chunks run on the threads)."""
 
 
-def _flagged(
+def _some_focus(
     store: EmbeddedStore,
     queries: list[CompiledShape],
     classes: dict[str, tuple[str, ...]],
@@ -108,13 +108,16 @@ def _flagged(
     nodes = sorted(focus)
     jobs: list[tuple[list[tuple[str, str]], str]] = []
     for target in sorted({q.target_class for q in queries}):
-        checks = [(q.shape, c) for q in queries if q.target_class == target for c, _ in q.flags]
-        exprs = [e for q in queries if q.target_class == target for _, e in q.flags]
-        if not checks:
+        of_target = [
+            (q.shape, c, e) for q in queries if q.target_class == target for c, e in q.flags
+        ]
+        if not of_target:
             continue
-        flags = [f"?k{i}" for i in range(len(checks))]
+        checks = [(shape, comp) for shape, comp, _ in of_target]
+        flags = [f"?k{i}" for i in range(len(of_target))]
         binds = " ".join(
-            f"BIND(COALESCE({e}, false) AS {k})" for e, k in zip(exprs, flags, strict=True)
+            f"BIND(COALESCE({e}, false) AS {k})"
+            for (_, _, e), k in zip(of_target, flags, strict=True)
         )
         pattern = focus_pattern(target, classes[target], joined=True)
         for i in range(0, len(nodes), FOCUS_CHUNK):
@@ -156,7 +159,7 @@ def assess_fast(
     if focus is None and isinstance(store, EmbeddedStore):
         return {Result(*v) for v in sweep(store, queries, classes, threads)}
     if focus is not None and isinstance(store, EmbeddedStore):
-        return _flagged(store, queries, classes, focus, threads)
+        return _some_focus(store, queries, classes, focus, threads)
 
     def run(q: CompiledShape) -> set[Result]:
         return _run(store, q, focus, classes[q.target_class])

@@ -143,6 +143,7 @@ def sweep(
 
 
 TRUE = frozenset({"true", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'})
+"""A true boolean as SPARQL TSV writes it (the short form, or the full literal)."""
 
 
 def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[str]]:
