@@ -10,6 +10,7 @@ import pytest
 from pyoxigraph import RdfFormat
 from rdflib import Graph
 
+import pancommons.fair.sweep as sweep_module
 from pancommons.fair.engine import (
     Result,
     assess_fast,
@@ -148,16 +149,20 @@ def test_value_checks_keep_only_focus_nodes(queries: list[str]) -> None:
     assert {r.focus for r in found} == {"https://example.org/d1"}
     assert {r.shape.rsplit("/", 1)[1] for r in found} == {"P", "R"}
     # Backward, unjoined: the last step first, no type pattern.
-    seq = [q for q in queries if "<https://example.org/r>" in q]
+    seq = [q for q in queries if "<https://example.org/r>" in q and "<https://example.org/q>" in q]
     assert seq and all(
         q.index("<https://example.org/r>") < q.index("<https://example.org/q>") for q in seq
     )
     assert all("rdf-syntax-ns#type" not in q for q in seq)
 
 
-def test_checks_of_the_same_values_share_one_query(queries: list[str]) -> None:
+def test_checks_of_the_same_values_share_one_query(
+    queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two shapes checking the values of ex:p (a node kind, two patterns, one of which raises
-    an error on a blank node) are one query with a flag per check, with pyshacl's results."""
+    an error on a blank node) are one query with a flag per check, with pyshacl's results
+    (however few the distinct values: the limit is 0 here)."""
+    monkeypatch.setattr(sweep_module, "DISTINCT_VALUES", 0)
     nt = "".join(
         f"<https://example.org/d{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
         f"<https://example.org/D> .\n<https://example.org/d{i}> <https://example.org/p> {o} .\n"
@@ -222,3 +227,52 @@ def test_restricted_runs_flag_every_shape_in_one_query_per_chunk(
     assert len(selects) == -(-len(some) // 7)  # one target class, ceil(n / 7) chunks
     flags = sum(len(q.flags) for q in engine.compiled(shapes))
     assert all(f"?k{flags - 1} " in q and f"?k{flags} " not in q for q in selects)
+
+
+@pytest.mark.parametrize("limit", [0, 1000])
+def test_checks_on_few_distinct_values(
+    limit: int, queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checks on few distinct values judge each value once: a check no value fails, one every
+    value fails (the answer: every dataset with a value, from the missing-value query or, with
+    no minimum count, listed), one a few values fail (listed by VALUES), one a blank node fails
+    (not writable in VALUES: the flagged listing). With the limit at 0, every check takes the
+    flagged listing. Both equal pyshacl."""
+    monkeypatch.setattr(sweep_module, "DISTINCT_VALUES", limit)
+    ex = "https://example.org/"
+    values = ['"a"', '"b"', "<https://example.org/ok>", '"a"', '"c"@en']
+    lines = []
+    for i, v in enumerate(values * 3):
+        d = f"<{ex}d{i}>"
+        lines.append(f"{d} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{ex}D> .")
+        if i % 5:
+            lines.append(f"{d} <{ex}p> {v} .")
+            lines.append(f"{d} <{ex}n> {v} .")
+            lines.append(f"{d} <{ex}b> {'_:blank' if i % 2 else v} .")
+    lines.append(f'<{ex}other> <{ex}p> "zzz" .')
+    nt = "\n".join(lines) + "\n"
+    g = Graph()
+    g.parse(
+        data=PREFIXES
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ;
+             sh:property ex:None, ex:All, ex:Some, ex:Blank, ex:AllNoMin .
+           ex:None sh:path ex:p ; sh:minCount 1 ; sh:nodeKind sh:IRIOrLiteral .
+           ex:All sh:path ex:p ; sh:pattern "^$" .
+           ex:Some sh:path ex:p ; sh:in ( "a" <https://example.org/ok> "zzz" ) .
+           ex:Blank sh:path ex:b ; sh:nodeKind sh:IRIOrLiteral .
+           ex:AllNoMin sh:path ex:n ; sh:pattern "^$" .""",
+        format="turtle",
+    )
+    shapes = parse_shapes(g)
+    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=2)}
+    ref = assess_reference(_rdflib(nt), shapes)
+    assert found == ref
+    names = ("None", "All", "Some", "Blank", "AllNoMin")
+    by_shape = {n: {r.focus for r in ref if r.shape == f"{ex}{n}"} for n in names}
+    with_value = {f"{ex}d{i}" for i in range(len(values) * 3) if i % 5}
+    assert by_shape["None"] == {f"{ex}d{i}" for i in range(len(values) * 3) if not i % 5}
+    assert by_shape["All"] == by_shape["AllNoMin"] == with_value
+    assert by_shape["Some"] and by_shape["Some"] < with_value
+    assert by_shape["Blank"] and by_shape["Blank"] < with_value
+    picked = [q for q in queries if q.startswith("SELECT ?focus WHERE { VALUES ?v")]
+    assert bool(picked) == (limit > 0)

@@ -108,12 +108,15 @@ def sweep(
     """Each query → the (shape, component) pairs it answers."""
     grouped: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
     """(target class, the values backward) → FILTER expression → its (shape, component)."""
+    lasts: dict[tuple[str, str], str] = {}
+    """(target class, the values backward) → the triples of the path's last step."""
     for q in shapes:
         filters = dict(q.checks)
         for kind, comp, body in q.bodies(classes=classes[q.target_class], unjoined=True):
             if kind == "value" and comp in filters:
                 by_check = grouped.setdefault((q.target_class, q.value[2]), {})
                 by_check.setdefault(filters[comp], []).append((q.shape, comp))
+                lasts[(q.target_class, q.value[2])] = q.last
                 continue
             job = _Job(kind, q.target_class, body)
             if kind == "min":
@@ -132,11 +135,43 @@ def sweep(
         focus = members[job.target].result()
         return frozenset(focus[f] for f in rows if f in focus)
 
-    def run_checks(job: tuple[str, str]) -> list[frozenset[str]]:
+    def run_checks(job: tuple[str, str]) -> list[frozenset[str] | None]:
+        """Per check, its violations, or None for "every focus node with a value"."""
         target, values = job
-        found = _flagged(store, values, list(grouped[job]))
+        checks = list(grouped[job])
+        found: list[list[str] | None] = [None] * len(checks)
+        todo = list(range(len(checks)))  # the checks the flagged listing answers
+        last = lasts[job]
+        if _count(store, f"{{ SELECT DISTINCT ?_o WHERE {{ {last} }} }}") <= DISTINCT_VALUES:
+            # Few distinct values: each check judges them once, and only the focus nodes of
+            # the values it fails are listed (none; every node with a value; or a few).
+            todo = []
+            for i, bad in enumerate(_judged(store, last, checks)):
+                if bad is None:  # every value fails: resolved once the missing values are known
+                    continue
+                if not bad:
+                    found[i] = []
+                elif any(t.startswith("_:") for t in bad):  # not writable in VALUES
+                    todo.append(i)
+                else:
+                    pick = f"VALUES ?v {{ {' '.join(bad)} }} {values}"
+                    found[i] = column(store, f"SELECT ?focus WHERE {{ {pick} }}")
+        flagged = _flagged(store, values, [checks[i] for i in todo]) if todo else []
+        for i, rows in zip(todo, flagged, strict=True):
+            found[i] = rows
         focus = members[target].result()
-        return [frozenset(focus[f] for f in rows if f in focus) for rows in found]
+        return [
+            None if rows is None else frozenset(focus[f] for f in rows if f in focus)
+            for rows in found
+        ]
+
+    def with_value(target: str, values: str, missing: frozenset[str] | None) -> frozenset[str]:
+        """The focus nodes that have a value (``values``): all but those that miss one."""
+        focus = members[target].result()
+        if missing is not None:
+            return frozenset(focus.keys() - missing)
+        rows = column(store, f"SELECT ?focus WHERE {{ {values} }}")
+        return frozenset(focus[f] for f in rows if f in focus)
 
     out = Violations()
     with ThreadPoolExecutor(max(1, threads)) as pool:
@@ -147,13 +182,43 @@ def sweep(
         members = {t: pool.submit(members_of, t) for t in targets}
         plan = dict(sorted(plan.items(), key=lambda item: _weight(item[0])))
         checked, answered = pool.map(run_checks, grouped), pool.map(run, plan)
-        for job, parts in zip(grouped, checked, strict=True):
-            for pairs, foci in zip(grouped[job].values(), parts, strict=True):
-                for shape, comp in pairs:
-                    out.add(shape, comp, foci)
+        missing: dict[tuple[str, str], frozenset[str]] = {}
+        """(target class, the values backward) → the focus nodes without a value."""
         for job, foci in zip(plan, answered, strict=True):
+            if job.kind == "min":
+                missing[(job.target, job.has)] = foci
             for shape, comp in plan[job]:
                 out.add(shape, comp, foci)
+        for job, parts in zip(grouped, checked, strict=True):
+            for pairs, found in zip(grouped[job].values(), parts, strict=True):
+                foci = found if found is not None else with_value(*job, missing.get(job))
+                for shape, comp in pairs:
+                    out.add(shape, comp, foci)
+    return out
+
+
+DISTINCT_VALUES = 1000
+"""Up to this many distinct values, value checks judge each distinct value once (``_judged``)."""
+
+
+def _judged(store: EmbeddedStore, last: str, checks: list[str]) -> list[list[str] | None]:
+    """Per FILTER expression on ``?v``, the distinct values (``?_o`` of ``last``) it fails, as
+    SPARQL terms; None when it fails every one."""
+    flags = [f"?k{i}" for i in range(len(checks))]
+    binds = " ".join(
+        f"BIND(COALESCE({c}, false) AS {k})" for c, k in zip(checks, flags, strict=True)
+    )
+    sparql = (
+        f"SELECT ?v {' '.join(flags)} WHERE {{ "
+        f"{{ SELECT DISTINCT (?_o AS ?v) WHERE {{ {last} }} }} {binds} }}"
+    )
+    tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
+    assert isinstance(tsv, bytes)
+    rows = [line.split("\t") for line in tsv.decode().split("\n")[1:] if line]
+    out: list[list[str] | None] = []
+    for i in range(len(checks)):
+        bad = [row[0] for row in rows if row[i + 1] in TRUE]
+        out.append(None if rows and len(bad) == len(rows) else bad)
     return out
 
 
