@@ -28,7 +28,7 @@ from pancommons.fair.compile import (
     target_classes,
 )
 from pancommons.fair.shapes import SH, Shapes
-from pancommons.fair.sweep import TRUE, sweep
+from pancommons.fair.sweep import TRUE, flagged_binds, sweep
 from pancommons.store.base import Store
 from pancommons.store.embedded import EmbeddedStore
 
@@ -114,11 +114,7 @@ def _some_focus(
         if not of_target:
             continue
         checks = [(shape, comp) for shape, comp, _ in of_target]
-        flags = [f"?k{i}" for i in range(len(of_target))]
-        binds = " ".join(
-            f"BIND(COALESCE({e}, false) AS {k})"
-            for (_, _, e), k in zip(of_target, flags, strict=True)
-        )
+        flags, binds = flagged_binds([e for _, _, e in of_target])
         pattern = focus_pattern(target, classes[target], joined=True)
         for i in range(0, len(nodes), FOCUS_CHUNK):
             values = restricted("", set(nodes[i : i + FOCUS_CHUNK]))

@@ -204,17 +204,13 @@ DISTINCT_VALUES = 1000
 def _judged(store: EmbeddedStore, last: str, checks: list[str]) -> list[list[str] | None]:
     """Per FILTER expression on ``?v``, the distinct values (``?_o`` of ``last``) it fails, as
     SPARQL terms; None when it fails every one."""
-    flags = [f"?k{i}" for i in range(len(checks))]
-    binds = " ".join(
-        f"BIND(COALESCE({c}, false) AS {k})" for c, k in zip(checks, flags, strict=True)
+    flags, binds = flagged_binds(checks)
+    rows = list(
+        store.select_rows(
+            f"SELECT ?v {' '.join(flags)} WHERE {{ "
+            f"{{ SELECT DISTINCT (?_o AS ?v) WHERE {{ {last} }} }} {binds} }}"
+        )
     )
-    sparql = (
-        f"SELECT ?v {' '.join(flags)} WHERE {{ "
-        f"{{ SELECT DISTINCT (?_o AS ?v) WHERE {{ {last} }} }} {binds} }}"
-    )
-    tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
-    assert isinstance(tsv, bytes)
-    rows = [line.split("\t") for line in tsv.decode().split("\n")[1:] if line]
     out: list[list[str] | None] = []
     for i in range(len(checks)):
         bad = [row[0] for row in rows if row[i + 1] in TRUE]
@@ -226,25 +222,27 @@ TRUE = frozenset({"true", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'})
 """A true boolean as SPARQL TSV writes it (the short form, or the full literal)."""
 
 
-def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[str]]:
-    """Per FILTER expression, the ``?focus`` of the values it flags: one query evaluates the
-    values once for all of them (a flag per check; booleans cost nothing to decode, unlike a
-    focus node per check). A check that raises an error counts as passed, as in FILTER."""
+def flagged_binds(checks: list[str]) -> tuple[list[str], str]:
+    """A variable per expression (``?k0``…) and the BINDs that set it: true when the
+    expression is, false when it is false or raises an error (as FILTER would drop it)."""
     flags = [f"?k{i}" for i in range(len(checks))]
     binds = " ".join(
         f"BIND(COALESCE({c}, false) AS {k})" for c, k in zip(checks, flags, strict=True)
     )
+    return flags, binds
+
+
+def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[str]]:
+    """Per FILTER expression, the ``?focus`` of the values it flags: one query evaluates the
+    values once for all of them (a flag per check; booleans cost nothing to decode, unlike a
+    focus node per check). A check that raises an error counts as passed, as in FILTER."""
+    flags, binds = flagged_binds(checks)
     sparql = (
         f"SELECT ?focus {' '.join(flags)} WHERE {{ {values} . {binds} "
         f"FILTER({' || '.join(flags)}) }}"
     )
-    tsv = store.query(sparql).serialize(format=QueryResultsFormat.TSV)  # type: ignore[union-attr]
-    assert isinstance(tsv, bytes)
     out: list[list[str]] = [[] for _ in checks]
-    for line in tsv.decode().split("\n")[1:]:
-        if not line:
-            continue
-        cells = line.split("\t")
+    for cells in store.select_rows(sparql):
         focus = cells[0][1:-1] if cells[0][:1] == "<" else cells[0]
         for i, cell in enumerate(cells[1:]):
             if cell in TRUE:
