@@ -13,7 +13,6 @@ import pytest
 from pyoxigraph import NamedNode
 
 from pancommons import vocab
-from pancommons.fair import results
 from pancommons.fair.assess import assess
 from pancommons.fair.results import (
     DQV,
@@ -139,7 +138,6 @@ def _quads(store: EmbeddedStore, graph: str) -> set[str]:
 def test_streamed_graph_equals_replace_graph(
     scores: dict[str, DatasetScore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(results, "CHUNK_BYTES", 100_000)  # many writes, several segments
     segments = []
 
     def small_segments(self: EmbeddedStore, graph: str, *, trusted: bool = False) -> StreamingLoad:
@@ -166,7 +164,6 @@ def test_streamed_graph_equals_replace_graph(
 def test_failure_mid_write_leaves_nothing(
     scores: dict[str, DatasetScore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(results, "CHUNK_BYTES", 100_000)
     writes: list[int] = []
 
     class Counting(StreamingLoad):

@@ -228,8 +228,7 @@ def bounded_body(
         return serialize(_collect(result, limits, deadline), format=fmt) or b""
     native = _native_solutions(result, fmt, limits, deadline)
     if native is None:  # perhaps more than max_rows rows: count them one by one
-        result = None  # dropped here, on this thread
-        result = again()
+        result = again()  # (the caller drops the first result, on this thread)
         native = _solutions(result, fmt, limits, deadline)
     return native
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from pyoxigraph import RdfFormat
 
@@ -80,9 +79,6 @@ _DECIMAL = f"^^<{XSD}decimal>"
 _NOT_PASSED_P = {k: _t(PAN, v) for k, v in _NOT_PASSED.items()}
 _OUTCOMES = {k: _t(EARL, k) for k in (FAILED, PASSED, UNTESTED, INAPPLICABLE)}
 
-CHUNK_BYTES = 1 << 20
-"""How much N-Triples text is gathered before it is handed to the store's loader."""
-
 
 def results_nt(run: Run, scores: Mapping[str, DatasetScore], base: str) -> Iterator[str]:
     """The run's results graph as N-Triples, one piece per dataset (``write_run`` streams it).
@@ -105,7 +101,7 @@ def results_nt(run: Run, scores: Mapping[str, DatasetScore], base: str) -> Itera
 
     for dataset, s in scores.items():
         d = iri(dataset)
-        node = f"{run_prefix}/{quote(dataset, safe='')}"
+        node = f"{run_prefix}/{vocab.quote_all(dataset)}"
         out: list[str] = []
         by_metric: dict[str, list[Outcome]] = {}
         for o in s.outcomes:
@@ -158,16 +154,8 @@ def write_run(store: Store, run: Run, scores: Mapping[str, DatasetScore], base: 
         store.replace_graph("".join(pieces).encode(), graph=graph, format=RdfFormat.N_TRIPLES)
     else:
         try:
-            chunk: list[str] = []
-            size = 0
-            for piece in pieces:
-                chunk.append(piece)
-                size += len(piece)
-                if size >= CHUNK_BYTES:
-                    loader.write("".join(chunk).encode())
-                    chunk.clear()
-                    size = 0
-            loader.write("".join(chunk).encode())
+            for piece in pieces:  # the loader gathers them into segments itself
+                loader.write(piece.encode())
         except BaseException:
             loader.abort()
             raise
