@@ -124,6 +124,7 @@ def _config(url: str, tmp: str):  # type: ignore[no-untyped-def]
 
 def phase_map(n: int, tmp: Path) -> dict[str, float]:
     from pancommons.harvest.mapping.common import Context
+    from pancommons.harvest.mapping.nt import page_ntriples
     from pancommons.harvest.mapping.panosc import map_record
     from pancommons.harvest.validate import validate
 
@@ -132,11 +133,12 @@ def phase_map(n: int, tmp: Path) -> dict[str, float]:
     out = tmp / "mapped.nt"
     start = time.perf_counter()
     with open(out, "wb") as f:
-        buf = bytearray()
-        for r in records:
-            validate("panosc-datasets", r)
-            buf += "".join(map_record(ctx, "Datasets", r).lines).encode()
-        f.write(buf)
+        for page in range(0, n, 1000):
+            lines: list[str] = []
+            for r in records[page : page + 1000]:
+                validate("panosc-datasets", r)
+                lines += map_record(ctx, "Datasets", r).lines
+            f.write(page_ntriples(lines))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "bytes": out.stat().st_size}
 
@@ -144,6 +146,7 @@ def phase_map(n: int, tmp: Path) -> dict[str, float]:
 def phase_map_load(n: int, tmp: Path) -> dict[str, float]:
     """Validation + mapping while the store loads the output (as a first harvest runs)."""
     from pancommons.harvest.mapping.common import Context
+    from pancommons.harvest.mapping.nt import page_ntriples
     from pancommons.harvest.mapping.panosc import map_record
     from pancommons.harvest.validate import validate
     from pancommons.store.embedded import EmbeddedStore
@@ -155,11 +158,11 @@ def phase_map_load(n: int, tmp: Path) -> dict[str, float]:
         loader = store.open_loader("urn:bench", trusted=True)  # as the harvest runner does
         assert loader is not None
         for page in range(0, n, 1000):
-            buf = bytearray()
+            lines: list[str] = []
             for r in records[page : page + 1000]:
                 validate("panosc-datasets", r)
-                buf += "".join(map_record(ctx, "Datasets", r).lines).encode()
-            loader.write(bytes(buf))
+                lines += map_record(ctx, "Datasets", r).lines
+            loader.write(page_ntriples(lines))  # as the harvest runner writes a page
         loader.commit()
         seconds = time.perf_counter() - start
         triples = store.count("urn:bench")

@@ -407,3 +407,29 @@ def test_first_harvest_that_fails_leaves_no_graph_and_resume_loads_everything(
         state.faults.clear()
         run(store, config(url), tmp_path, resume=True)
         assert triples(store) == expected_triples(tmp_path, url)
+
+
+def test_a_page_is_written_with_each_line_once(server, tmp_path: Path) -> None:
+    """Records repeat the nodes they share (here the facility of every instrument); the
+    runner writes each line of a page once, so the store does not parse and sort the copies."""
+    from pancommons.harvest.mapping.common import Context
+    from pancommons.harvest.mapping.nt import page_ntriples
+    from pancommons.harvest.mapping.panosc import map_record
+
+    url, state = server
+    instruments = REFERENCE["Instruments"]
+    # One page of instruments is written; then the run fails and its state is kept.
+    state.faults.append(Fault("500", collection="Documents", times=100))
+    with EmbeddedStore(tmp_path / "store") as store, pytest.raises(HarvestError):
+        run(store, config(url, page_size=len(instruments)), tmp_path)
+    written = (tmp_path / "state" / NAME / "mapped.nt").read_text(encoding="utf-8").splitlines()
+    ctx = Context(NAME, facility_name="ESS", facility_ror="https://ror.org/01wv9cn34")
+    mapped = [line.strip() for r in instruments for line in map_record(ctx, "Instruments", r).lines]
+    facility = '<https://ror.org/01wv9cn34> <http://xmlns.com/foaf/0.1/name> "ESS" .'
+    assert mapped.count(facility) == len(instruments) > 1, "every instrument names its facility"
+    assert written.count(facility) == 1
+    assert len(written) == len(set(written)) == len(set(mapped))
+    # The function itself: first occurrences, in order.
+    assert page_ntriples(["a .\n", "b .\n", "a .\n", "_:x p o .\n", "_:x p o .\n"]) == (
+        b"a .\nb .\n_:x p o .\n"
+    )

@@ -518,6 +518,43 @@ def test_streaming_load_in_segments_on_several_loaders(tmp_path: Path) -> None:
         assert store.count(G2) == 0 and store.graphs() == [G1]
 
 
+def test_an_ntriples_file_loaded_into_a_new_graph_is_streamed_in_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``replace_graph`` of one N-Triples file into an empty graph (``pancommons load``, the
+    harvest of a re-built graph) goes through the segment loader: everything arrives, an error
+    names the file and its line, and leaves no graph."""
+    from pancommons.store import streaming
+    from pancommons.store.embedded import EmbeddedStore
+
+    segments: list[int] = []
+    real = streaming.StreamingLoad._load
+
+    def counting(self, segment: bytes, first: int) -> None:  # type: ignore[no-untyped-def]
+        segments.append(first)
+        real(self, segment, first)
+
+    monkeypatch.setattr(streaming.StreamingLoad, "_load", counting)
+    line = '<{ex}n{i}> <{ex}p> "a value long enough to fill segments quickly {i}" .\n'
+    n = 1 + 2 * streaming.SEGMENT_BYTES // len(line.format(ex=EX, i=0))
+    path = tmp_path / "big.nt"
+    path.write_text("".join(line.format(ex=EX, i=i) for i in range(n)))
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graph(path, graph=G1)
+        assert store.count(G1) == n
+        assert len(segments) >= 3 and segments[0] == 0 and segments == sorted(segments)
+
+        broken = tmp_path / "broken.nt"
+        lines = path.read_text().splitlines(keepends=True)
+        lines[n - 10] = "<not an iri .\n"
+        broken.write_text("".join(lines))
+        with pytest.raises(RdfSyntaxError, match=rf"broken\.nt: .*line {n - 9}\b"):
+            store.replace_graph(broken, graph=G2)
+        assert store.count(G2) == 0 and store.graphs() == [G1]
+        store.replace_graph(io.BytesIO(path.read_bytes()), graph=G2, format=RdfFormat.N_TRIPLES)
+        assert store.count(G2) == n
+
+
 def test_streaming_load_keeps_blank_nodes_together(tmp_path: Path) -> None:
     """Separate bulk loads would make two nodes of one ``_:b`` label: from the first segment
     with a blank node on, the rest is loaded in one piece."""

@@ -89,8 +89,10 @@ def _tsv_name(term: str) -> str:
     return term[1:-1] if term.startswith("<") else term
 
 
-FOCUS_CHUNK = 1000
-"""Focus nodes per query of a restricted run (the chunks run on the threads)."""
+FOCUS_CHUNK = 100
+"""Focus nodes per query of a restricted run (the chunks run on the threads). A query's cost
+grows faster than its number of nodes: 844 of 100k datasets took 1.13-1.36 s in chunks of
+1000, 0.65 s in chunks of 250, 0.5-0.58 s in chunks of 100 or 50, 0.55-0.64 s in chunks of 25."""
 
 
 def _some_focus(
@@ -183,13 +185,20 @@ def find_violations(
 
 def focus_nodes(
     store: Store, shapes: Shapes, *, focus: set[str] | None = None
-) -> dict[str, set[str]]:
-    """The focus nodes of each node shape (a focus node with no result for a shape passed)."""
-    out: dict[str, set[str]] = {}
+) -> dict[str, frozenset[str]]:
+    """The focus nodes of each node shape (a focus node with no result for a shape passed).
+    Shapes with the same target class share one query and one set (the metric groups all
+    target datasets: one query instead of five; 844 of 100k datasets, 0.13-0.2 s -> 0.015 s)."""
+    out: dict[str, frozenset[str]] = {}
     classes = _classes(store, shapes)
+    of_target: dict[str, frozenset[str]] = {}
     for ns in shapes.node_shapes:
-        q = compile_focus(ns, focus, classes.get(ns.target_class or ""))
-        out[ns.iri] = {_name(row["focus"]) for row in store.query(q)}  # type: ignore[union-attr]
+        target = ns.target_class or ""
+        if target not in of_target:
+            q = compile_focus(ns, focus, classes.get(target))
+            rows = store.query(q)
+            of_target[target] = frozenset(_name(r["focus"]) for r in rows)  # type: ignore[union-attr]
+        out[ns.iri] = of_target[target]
     return out
 
 

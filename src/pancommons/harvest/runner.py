@@ -24,6 +24,7 @@ from pancommons import vocab
 from pancommons.harvest.config import SourceConfig
 from pancommons.harvest.http import RetryPolicy
 from pancommons.harvest.mapping.common import Context, MappingError
+from pancommons.harvest.mapping.nt import page_ntriples
 from pancommons.harvest.prov import RunRecord, record_run
 from pancommons.harvest.sources import Source, open_source
 from pancommons.harvest.state import Checkpoint, RunState
@@ -223,16 +224,16 @@ def _pages(
     with open(state.nt_path, "ab") as nt, open(state.quarantine_path, "ab") as qf:
         for page in src.pages(cp.cursor, cp.since):
             schema = src.schema_name(page.collection)
-            out = bytearray()
+            lines: list[str] = []
             refused = bytearray()
             for i, record in enumerate(page.records):
                 cp.seen += 1
                 try:
                     validate(schema, record)
                     mapped = src.map(ctx, page.collection, record)
-                    out += "".join(mapped.lines).encode("utf-8")
+                    lines += mapped.lines
                     if merge:
-                        out += "".join(f"{s} {_REPLACES} .\n" for s in mapped.owned).encode()
+                        lines += [f"{s} {_REPLACES} .\n" for s in mapped.owned]
                     cp.mapped += 1
                 except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
                     cp.quarantined += 1
@@ -252,10 +253,11 @@ def _pages(
                         entry["reason"],
                     )
                     refused += (json.dumps(entry) + "\n").encode("ascii")
+            out = page_ntriples(lines)
             nt.write(out)
             qf.write(refused)
             if loader is not None:
-                loader.write(bytes(out))
+                loader.write(out)
             nt.flush()
             qf.flush()
             os.fsync(nt.fileno())  # the checkpoint below must never vouch for bytes not on disk

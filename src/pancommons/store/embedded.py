@@ -253,6 +253,9 @@ class EmbeddedStore(Store):
         base_iri: str | None,
         progress: Progress | None,
     ) -> None:
+        if len(items) == 1 and _format(items[0], format) == RdfFormat.N_TRIPLES:
+            self._stream_into_empty(items[0], target, progress)
+            return
         self._begin_hidden_load(target.value)
         try:
             for item in items:
@@ -263,6 +266,26 @@ class EmbeddedStore(Store):
             self._end_hidden_load(target.value, keep=False)
             raise
         self._end_hidden_load(target.value, keep=True)
+
+    def _stream_into_empty(
+        self, item: RdfSource, target: NamedNode, progress: Progress | None
+    ) -> None:
+        """N-Triples cut into segments loaded on the pool of ``StreamingLoad``: against one
+        bulk load of the whole file, 1.7x faster for 220k triples and as fast for 2.2M, in a
+        tenth of the memory (150 MiB against 1.5 GiB; bench/load.py)."""
+        loader = StreamingLoad(self, target.value, source=_name(item))
+        try:
+            with open_source(item, RdfFormat.N_TRIPLES, progress) as (data, _):
+                if isinstance(data, bytes):  # fed a piece at a time: a write is one segment
+                    for i in range(0, len(data), 1 << 20):
+                        loader.write(data[i : i + (1 << 20)])
+                else:
+                    while chunk := data.read(1 << 20):
+                        loader.write(chunk)
+        except BaseException:
+            loader.abort()
+            raise
+        loader.commit()
 
     def _begin_hidden_load(self, graph: str) -> None:
         """Hide ``graph`` (empty) from the union and journal it, before loading it in place."""
@@ -371,6 +394,15 @@ _JOURNAL_LOADING = NamedNode("urn:x-pancommons:loading-into-empty-graph")
 
 def _journal_entry(graph: str) -> Quad:
     return Quad(NamedNode(graph), _JOURNAL_LOADING, Literal("loading"), _JOURNAL)
+
+
+def _format(item: RdfSource, format: RdfFormat | None) -> RdfFormat | None:
+    if format is not None or not isinstance(item, str | os.PathLike):
+        return format
+    try:
+        return guess_format(item)
+    except RdfSyntaxError:
+        return None  # reported by the general path
 
 
 def _items(sources: RdfSource | Iterable[RdfSource]) -> list[RdfSource]:

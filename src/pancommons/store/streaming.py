@@ -11,14 +11,16 @@ Separate bulk loads do not share blank-node labels, so the first segment that ma
 (``_:`` anywhere in it) and everything after it go into one last load at ``commit``. Harvest
 mappings write no blank nodes; this only keeps other producers correct.
 
-Used only for a graph that is empty (a first harvest), hidden from queries while it fills and
-journaled like ``EmbeddedStore._load_into_empty``: if the process dies, the next writer empties
-the graph again; if the run fails, ``abort`` does.
+Used only for a graph that is empty (a first harvest; ``replace_graph`` of one N-Triples file
+into a new graph), hidden from queries while it fills and journaled: if the process dies, the
+next writer empties the graph again; if the run fails, ``abort`` does. A syntax error names the
+line of the whole input.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -30,9 +32,15 @@ from pancommons.store.base import RdfSyntaxError, StoreError
 if TYPE_CHECKING:
     from pancommons.store.embedded import EmbeddedStore
 
-SEGMENT_BYTES = 8 << 20
-"""About 50k triples: large enough that a load's fixed cost is small, small enough that the
-first segments are loaded while later pages are still being mapped."""
+SEGMENT_BYTES = 4 << 20
+"""About 25k triples: large enough that a load's fixed cost is small, small enough that the
+first segments are loaded while later pages are still being mapped. A bulk load's cost grows
+faster than its size (measured per segment: 4 MB 0.09 s, 8 MB 0.25 s, 16 MB 0.7 s), while
+smaller segments leave more files for RocksDB to compact; 4 MB loaded a lean 100k harvest as
+fast as 8 MB or faster, in 200 MiB against 260 MiB."""
+
+
+_LINE = re.compile(r"\bline (\d+)")
 
 
 def default_workers() -> int:
@@ -51,8 +59,10 @@ class StreamingLoad:
         workers: int | None = None,
         segment_bytes: int = SEGMENT_BYTES,
         trusted: bool = False,
+        source: str | None = None,
     ) -> None:
         self._store = store
+        self._source = source or f"streamed N-Triples for <{graph}>"  # names it in errors
         self._trusted = trusted  # terms validated by their producer: parse leniently (~10 %)
         self.graph = graph
         self._segment_bytes = segment_bytes
@@ -61,6 +71,7 @@ class StreamingLoad:
         self._slots = threading.BoundedSemaphore(self._workers + 1)  # segments in flight
         self._futures: list[Future[None]] = []
         self._buffer = bytearray()
+        self._lines = 0  # lines already handed to loads (syntax errors give the whole input's)
         self._tail = False  # a blank node was seen: the rest is loaded in one piece at commit
         self._error: BaseException | None = None
         self._done = False
@@ -83,14 +94,16 @@ class StreamingLoad:
 
     def _submit(self, segment: bytes) -> None:
         self._slots.acquire()  # back-pressure: the producer waits for a free loader
+        first = self._lines
+        self._lines += segment.count(b"\n")
         try:
-            future = self._pool.submit(self._load, segment)
+            future = self._pool.submit(self._load, segment, first)
         except BaseException:
             self._slots.release()
             raise
         self._futures.append(future)
 
-    def _load(self, segment: bytes) -> None:
+    def _load(self, segment: bytes, first: int) -> None:
         try:
             # From bytes, Oxigraph parses and writes without taking the GIL.
             self._store._store.bulk_load(
@@ -100,7 +113,8 @@ class StreamingLoad:
                 lenient=self._trusted,
             )
         except SyntaxError as exc:
-            self._fail(RdfSyntaxError(f"streamed N-Triples for <{self.graph}>: {exc}"))
+            where = _LINE.sub(lambda m: f"line {int(m[1]) + first}", str(exc))
+            self._fail(RdfSyntaxError(f"{self._source}: {where}"))
         except BaseException as exc:  # noqa: BLE001 - handed to the producer's thread
             self._fail(StoreError(f"bulk load into <{self.graph}> failed: {exc}"))
         finally:
