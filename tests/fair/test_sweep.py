@@ -185,7 +185,7 @@ def test_checks_of_the_same_values_share_one_query(
     assert ("d0", "K", "NodeKind") in kinds and ("d1", "K", "NodeKind") not in kinds
     assert ("d2", "P", "Pattern") in kinds and ("d1", "P", "Pattern") not in kinds
     assert ("d3", "P", "MinLength") in kinds  # a blank node has no length: violates
-    values = [q for q in queries if "<https://example.org/p>" in q and "COUNT" not in q]
+    values = [q for q in queries if "<https://example.org/p>" in q and q.startswith("SELECT ?f")]
     assert len(values) == 1 and values[0].count("COALESCE") == 3
 
 
@@ -276,3 +276,78 @@ def test_checks_on_few_distinct_values(
     assert by_shape["Blank"] and by_shape["Blank"] < with_value
     picked = [q for q in queries if q.startswith("SELECT ?focus WHERE { VALUES ?v")]
     assert bool(picked) == (limit > 0)
+
+
+@pytest.mark.parametrize("sample", [1, 1000])
+def test_a_check_failing_every_one_of_many_values_lists_nothing(
+    sample: int, queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many distinct values (the limit at 0): a check that fails every value (here a pattern
+    no value matches) is answered by a sample and an ASK, without listing its rows; a check
+    some values pass (tried on one value, or on all of them) is listed. Both equal pyshacl."""
+    monkeypatch.setattr(sweep_module, "DISTINCT_VALUES", 0)
+    monkeypatch.setattr(sweep_module, "SAMPLE", sample)
+    ex = "https://example.org/"
+    lines = []
+    for i in range(40):
+        d = f"<{ex}d{i}>"
+        lines.append(f"{d} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{ex}D> .")
+        if i % 4:
+            lines.append(f'{d} <{ex}p> "{"a" if i % 3 else "b"}{i}" .')
+    nt = "\n".join(lines) + "\n"
+    g = Graph()
+    g.parse(
+        data=PREFIXES
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:All, ex:Mixed .
+           ex:All sh:path ex:p ; sh:minCount 1 ; sh:pattern "^$" .
+           ex:Mixed sh:path ex:p ; sh:pattern "^a" .""",
+        format="turtle",
+    )
+    shapes = parse_shapes(g)
+    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=2)}
+    ref = assess_reference(_rdflib(nt), shapes)
+    assert found == ref
+    with_value = {f"{ex}d{i}" for i in range(40) if i % 4}
+    assert {r.focus for r in ref if r.shape == f"{ex}All" and "Pattern" in r.component} == (
+        with_value
+    )
+    assert any(q.startswith("ASK") for q in queries)
+    listed = [q for q in queries if q.startswith("SELECT ?focus ?k0")]
+    assert len(listed) == 1 and listed[0].count("COALESCE") == 1 and '"^a"' in listed[0]
+
+
+@pytest.mark.parametrize("typed", [0, 3])
+def test_a_class_check_no_value_passes_lists_nothing(typed: int, queries: list[str]) -> None:
+    """``sh:class``: when no value is an instance of the class (an ASK says so), every dataset
+    with a value violates and the class check lists nothing; with some typed values it lists
+    the others. Both equal pyshacl, with and without a minimum count on the same path."""
+    ex = "https://example.org/"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    lines = []
+    for i in range(20):
+        d = f"<{ex}d{i}>"
+        lines.append(f"{d} {rdf_type} <{ex}D> .")
+        if i % 5:
+            lines.append(f"{d} <{ex}p> <{ex}e{i}> .")
+            lines.append(f"{d} <{ex}q> <{ex}e{i}> .")
+            if i < typed * 2:
+                lines.append(f"<{ex}e{i}> {rdf_type} <{ex}E> .")
+    nt = "\n".join(lines) + "\n"
+    g = Graph()
+    g.parse(
+        data=PREFIXES
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:C, ex:CNoMin .
+           ex:C sh:path ex:p ; sh:minCount 1 ; sh:class ex:E .
+           ex:CNoMin sh:path ex:q ; sh:class ex:E .""",
+        format="turtle",
+    )
+    shapes = parse_shapes(g)
+    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=2)}
+    ref = assess_reference(_rdflib(nt), shapes)
+    assert found == ref
+    classed = {r.focus for r in ref if r.shape == f"{ex}C" and "Class" in r.component}
+    with_value = {f"{ex}d{i}" for i in range(20) if i % 5}
+    assert classed == ({d for d in with_value if int(d.rsplit("d", 1)[1]) >= typed * 2})
+    listed = [q for q in queries if q.startswith("SELECT ?focus") and "MINUS { ?v" in q]
+    assert len(listed) == (2 if typed else 0)
+    assert sum(q.startswith("ASK") for q in queries) == 2

@@ -94,6 +94,10 @@ class CompiledShape:
     """The triples of the path's last step (``?_s <p> ?_o``): counting them is cheap, and tells
     roughly how many focus nodes can have a value (``sweep`` chooses what to list by it; a node
     that several focus nodes reach counts once, so it is only a guide)."""
+    instance: str = ""
+    """For ``sh:class``: "``?v`` is an instance of the class" (``sweep`` asks first whether any
+    value is one: when none is, every focus node with a value violates, and nothing is
+    listed)."""
 
     def bodies(
         self,
@@ -382,8 +386,17 @@ def compile_property(ns: NodeShape, ps: PropertyShape) -> CompiledShape:
     assert [c for c, _ in flags] == [c for _, c, _ in branches], "one flag per branch"
     step = ps.path.steps[-1] if isinstance(ps.path, Sequence) else ps.path
     last = f"?_s {path_sparql(step)} ?_o"
+    instance = f"?v <{RDF_TYPE}>/<{SUBCLASS}>* {iri(ps.class_)}" if ps.class_ else ""
     return CompiledShape(
-        ns.iri, ps.iri, ns.target_class, tuple(branches), value, tuple(checks), flags, last
+        ns.iri,
+        ps.iri,
+        ns.target_class,
+        tuple(branches),
+        value,
+        tuple(checks),
+        flags,
+        last,
+        instance,
     )
 
 
