@@ -555,6 +555,37 @@ def test_an_ntriples_file_loaded_into_a_new_graph_is_streamed_in_segments(
         assert store.count(G2) == n
 
 
+def test_bulk_load_of_ntriples_adds_in_segments_to_a_graph_that_has_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bulk_load`` of N-Triples (the OAI-PMH ledger's new entries, ``pancommons load``'s
+    parts) goes through the segment loader without hiding the graph: what the graph held
+    stays, the new triples are added, and an error names the line of the whole input."""
+    from pancommons.store import streaming
+    from pancommons.store.embedded import EmbeddedStore
+
+    segments: list[int] = []
+    real = streaming.StreamingLoad._load
+
+    def counting(self, segment: bytes, first: int) -> None:  # type: ignore[no-untyped-def]
+        segments.append(first)
+        real(self, segment, first)
+
+    monkeypatch.setattr(streaming.StreamingLoad, "_load", counting)
+    line = '<{ex}n{i}> <{ex}p> "a value long enough to fill segments quickly {i}" .\n'
+    n = 1 + 2 * streaming.SEGMENT_BYTES // len(line.format(ex=EX, i=0))
+    data = "".join(line.format(ex=EX, i=i) for i in range(n)).encode()
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.load(f'<{EX}old> <{EX}p> "kept" .\n'.encode(), graph=G1, format=RdfFormat.N_TRIPLES)
+        store.bulk_load(data, graph=G1, format=RdfFormat.N_TRIPLES)
+        assert store.count(G1) == n + 1 and len(segments) >= 3
+        assert bool(store.query(f'ASK {{ GRAPH <{G1}> {{ <{EX}old> <{EX}p> "kept" }} }}'))
+        path = tmp_path / "broken.nt"
+        path.write_bytes(data.replace(b"<" + EX.encode() + b"n7>", b"<not an iri", 1))
+        with pytest.raises(RdfSyntaxError, match=r"broken\.nt: .*line 8\b"):
+            store.bulk_load(path, graph=G2)
+
+
 def test_streaming_load_keeps_blank_nodes_together(tmp_path: Path) -> None:
     """Separate bulk loads would make two nodes of one ``_:b`` label: from the first segment
     with a blank node on, the rest is loaded in one piece."""

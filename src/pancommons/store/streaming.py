@@ -60,6 +60,7 @@ class StreamingLoad:
         segment_bytes: int = SEGMENT_BYTES,
         trusted: bool = False,
         source: str | None = None,
+        hidden: bool = True,
     ) -> None:
         self._store = store
         self._source = source or f"streamed N-Triples for <{graph}>"  # names it in errors
@@ -75,7 +76,11 @@ class StreamingLoad:
         self._tail = False  # a blank node was seen: the rest is loaded in one piece at commit
         self._error: BaseException | None = None
         self._done = False
-        store._begin_hidden_load(graph)
+        self._hidden = hidden
+        """False: a plain bulk load into a graph that may hold data (``EmbeddedStore.bulk_load``):
+        not hidden, and a failure keeps what was loaded, as Oxigraph's bulk loader does."""
+        if hidden:
+            store._begin_hidden_load(graph)
 
     def write(self, data: bytes) -> None:
         self._raise_if_failed()
@@ -146,14 +151,16 @@ class StreamingLoad:
         if self._error is not None:
             self.abort()
             raise self._error
-        self._store._end_hidden_load(self.graph, keep=True)
+        if self._hidden:
+            self._store._end_hidden_load(self.graph, keep=True)
         self._done = True
 
     def abort(self) -> None:
-        """Stop and empty the graph again (it was empty before)."""
+        """Stop and empty the graph again (it was empty before); not hidden, only stop."""
         if self._done:
             return
         self._buffer.clear()
         self._drain()
-        self._store._end_hidden_load(self.graph, keep=False)
+        if self._hidden:
+            self._store._end_hidden_load(self.graph, keep=False)
         self._done = True
