@@ -518,27 +518,42 @@ def test_streaming_load_in_segments_on_several_loaders(tmp_path: Path) -> None:
         assert store.count(G2) == 0 and store.graphs() == [G1]
 
 
+@pytest.fixture
+def segments(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first line of each segment the segment loader bulk-loads."""
+    from pancommons.store import streaming
+
+    seen: list[int] = []
+    real = streaming.StreamingLoad._load
+
+    def counting(self, segment: bytes, first: int) -> None:  # type: ignore[no-untyped-def]
+        seen.append(first)
+        real(self, segment, first)
+
+    monkeypatch.setattr(streaming.StreamingLoad, "_load", counting)
+    return seen
+
+
+def _three_segments() -> tuple[bytes, int]:
+    """N-Triples that fill a bit more than two segments, and their number of lines."""
+    from pancommons.store.streaming import SEGMENT_BYTES
+
+    line = '<{ex}n{i}> <{ex}p> "a value long enough to fill segments quickly {i}" .\n'
+    n = 1 + 2 * SEGMENT_BYTES // len(line.format(ex=EX, i=0))
+    return "".join(line.format(ex=EX, i=i) for i in range(n)).encode(), n
+
+
 def test_an_ntriples_file_loaded_into_a_new_graph_is_streamed_in_segments(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, segments: list[int]
 ) -> None:
     """``replace_graph`` of one N-Triples file into an empty graph (``pancommons load``, the
     harvest of a re-built graph) goes through the segment loader: everything arrives, an error
     names the file and its line, and leaves no graph."""
-    from pancommons.store import streaming
     from pancommons.store.embedded import EmbeddedStore
 
-    segments: list[int] = []
-    real = streaming.StreamingLoad._load
-
-    def counting(self, segment: bytes, first: int) -> None:  # type: ignore[no-untyped-def]
-        segments.append(first)
-        real(self, segment, first)
-
-    monkeypatch.setattr(streaming.StreamingLoad, "_load", counting)
-    line = '<{ex}n{i}> <{ex}p> "a value long enough to fill segments quickly {i}" .\n'
-    n = 1 + 2 * streaming.SEGMENT_BYTES // len(line.format(ex=EX, i=0))
+    data, n = _three_segments()
     path = tmp_path / "big.nt"
-    path.write_text("".join(line.format(ex=EX, i=i) for i in range(n)))
+    path.write_bytes(data)
     with EmbeddedStore(tmp_path / "s") as store:
         store.replace_graph(path, graph=G1)
         assert store.count(G1) == n
@@ -556,25 +571,14 @@ def test_an_ntriples_file_loaded_into_a_new_graph_is_streamed_in_segments(
 
 
 def test_bulk_load_of_ntriples_adds_in_segments_to_a_graph_that_has_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, segments: list[int]
 ) -> None:
     """``bulk_load`` of N-Triples (the OAI-PMH ledger's new entries, ``pancommons load``'s
     parts) goes through the segment loader without hiding the graph: what the graph held
     stays, the new triples are added, and an error names the line of the whole input."""
-    from pancommons.store import streaming
     from pancommons.store.embedded import EmbeddedStore
 
-    segments: list[int] = []
-    real = streaming.StreamingLoad._load
-
-    def counting(self, segment: bytes, first: int) -> None:  # type: ignore[no-untyped-def]
-        segments.append(first)
-        real(self, segment, first)
-
-    monkeypatch.setattr(streaming.StreamingLoad, "_load", counting)
-    line = '<{ex}n{i}> <{ex}p> "a value long enough to fill segments quickly {i}" .\n'
-    n = 1 + 2 * streaming.SEGMENT_BYTES // len(line.format(ex=EX, i=0))
-    data = "".join(line.format(ex=EX, i=i) for i in range(n)).encode()
+    data, n = _three_segments()
     with EmbeddedStore(tmp_path / "s") as store:
         store.load(f'<{EX}old> <{EX}p> "kept" .\n'.encode(), graph=G1, format=RdfFormat.N_TRIPLES)
         store.bulk_load(data, graph=G1, format=RdfFormat.N_TRIPLES)
