@@ -11,10 +11,11 @@ Separate bulk loads do not share blank-node labels, so the first segment that ma
 (``_:`` anywhere in it) and everything after it go into one last load at ``commit``. Harvest
 mappings write no blank nodes; this only keeps other producers correct.
 
-Used only for a graph that is empty (a first harvest; ``replace_graph`` of one N-Triples file
-into a new graph), hidden from queries while it fills and journaled: if the process dies, the
-next writer empties the graph again; if the run fails, ``abort`` does. A syntax error names the
-line of the whole input.
+Used for a graph that is empty (a first harvest; ``replace_graph`` of one N-Triples file into a
+new graph), hidden from queries while it fills and journaled: if the process dies, the next
+writer empties the graph again; if the run fails, ``abort`` does. ``hidden=False`` makes it a
+plain bulk load (``EmbeddedStore.bulk_load`` of N-Triples): the graph may hold data, and a
+failure keeps what was loaded. A syntax error names the line of the whole input.
 """
 
 from __future__ import annotations
