@@ -146,15 +146,15 @@ def assess(
     ``scope`` when given, and write the run's results graph. With ``online``, the tests marked
     ``pan:online`` are run over HTTP (``progress(done, total)`` counts their fetches); without,
     they are untested."""
-    shapes = shapes or load_shapes(shapes_folder)
-    tests = fair_tests(shapes.graph)
-    started = _now()
-    focus = None if full else changed_datasets(store, base)
-    is_full = focus is None
-    if scope is not None and scope.kind != "all":
-        in_scope = datasets_in(store, scope, base)
-        focus = in_scope if focus is None else focus & in_scope
-    with _gc_paused():
+    with _gc_paused():  # from the start: parsing the shapes in a big process walked its heap
+        shapes = shapes or load_shapes(shapes_folder)
+        tests = fair_tests(shapes.graph)
+        started = _now()
+        focus = None if full else changed_datasets(store, base)
+        is_full = focus is None
+        if scope is not None and scope.kind != "all":
+            in_scope = datasets_in(store, scope, base)
+            focus = in_scope if focus is None else focus & in_scope
         targets = focus_nodes(store, shapes, focus=focus)
         datasets = set().union(*targets.values()) if targets else set()
         violations = find_violations(store, shapes, focus=focus, threads=2)
