@@ -146,7 +146,7 @@ def assess(
     ``scope`` when given, and write the run's results graph. With ``online``, the tests marked
     ``pan:online`` are run over HTTP (``progress(done, total)`` counts their fetches); without,
     they are untested."""
-    with _gc_paused():  # from the start: parsing the shapes in a big process walked its heap
+    with _gc_paused():  # from the start, the shapes' parsing too (a precaution; not measured)
         shapes = shapes or load_shapes(shapes_folder)
         tests = fair_tests(shapes.graph)
         started = _now()
