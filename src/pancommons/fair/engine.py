@@ -28,7 +28,7 @@ from pancommons.fair.compile import (
     target_classes,
 )
 from pancommons.fair.shapes import SH, Shapes
-from pancommons.fair.sweep import TRUE, flagged_binds, sweep
+from pancommons.fair.sweep import TRUE, flagged_binds, sweep, tsv_name
 from pancommons.store.base import Store
 from pancommons.store.embedded import EmbeddedStore
 
@@ -84,11 +84,6 @@ def _run(
     }
 
 
-def _tsv_name(term: str) -> str:
-    """An IRI or blank node as SPARQL TSV writes it (``<iri>``, ``_:id``) in ``_name`` form."""
-    return term[1:-1] if term.startswith("<") else term
-
-
 FOCUS_CHUNK = 100
 """Focus nodes per query of a restricted run (the chunks run on the threads). A query's cost
 grows faster than its number of nodes: 844 of 100k datasets took 1.13-1.36 s in chunks of
@@ -130,7 +125,7 @@ def _some_focus(
         checks, sparql = job
         out = []
         for row in store.select_rows(sparql):
-            name = _tsv_name(row[0])
+            name = tsv_name(row[0])
             for (shape, comp), cell in zip(checks, row[1:], strict=True):
                 if cell in TRUE:
                     out.append(Result(name, shape, comp))

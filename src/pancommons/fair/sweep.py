@@ -64,6 +64,11 @@ def column(store: EmbeddedStore, sparql: str) -> list[str]:
     return [t[1:-1] if t[:1] == "<" else t.split("\t", 1)[0] for t in lines if t]
 
 
+def tsv_name(term: str) -> str:
+    """A term as SPARQL TSV writes it, as a name: IRIs bare, blank nodes ``_:id``."""
+    return term[1:-1] if term[:1] == "<" else term
+
+
 class _Job(NamedTuple):
     """One query of the plan."""
 
@@ -297,7 +302,7 @@ def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[
     )
     out: list[list[str]] = [[] for _ in checks]
     for cells in store.select_rows(sparql):
-        focus = cells[0][1:-1] if cells[0][:1] == "<" else cells[0]
+        focus = tsv_name(cells[0])
         for i, cell in enumerate(cells[1:]):
             if cell in TRUE:
                 out[i].append(focus)
