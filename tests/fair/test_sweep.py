@@ -44,6 +44,15 @@ def _store(nt: str) -> EmbeddedStore:
     return store
 
 
+def _same_as_pyshacl(nt: str, shapes_ttl: str, threads: int = 1) -> set[Result]:
+    """The sweep's violations of the shapes (Turtle, after ``PREFIXES``) on the N-Triples
+    ``nt``, asserted equal to pyshacl's."""
+    shapes = parse_shapes(Graph().parse(data=PREFIXES + shapes_ttl, format="turtle"))
+    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=threads)}
+    assert found == assess_reference(_rdflib(nt), shapes)
+    return found
+
+
 @pytest.fixture
 def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The SPARQL the embedded store was asked."""
@@ -93,19 +102,14 @@ def test_both_ways_of_answering_a_missing_value(queries: list[str]) -> None:
             lines.append(f'{d} <https://example.org/c> "value" .')
     lines += [f'<https://example.org/other{i}> <https://example.org/c> "x" .' for i in range(12)]
     nt = "\n".join(lines) + "\n"
-    g = Graph()
-    g.parse(
-        data=PREFIXES
-        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ;
+    found = _same_as_pyshacl(
+        nt,
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ;
              sh:property ex:A, ex:B, ex:C .
            ex:A sh:path ex:a ; sh:minCount 1 .
            ex:B sh:path ex:b ; sh:minCount 1 .
            ex:C sh:path ex:c ; sh:minCount 1 .""",
-        format="turtle",
     )
-    shapes = parse_shapes(g)
-    found = {Result(*v) for v in find_violations(_store(nt), shapes)}
-    assert found == assess_reference(_rdflib(nt), shapes)
     assert {r.focus for r in found if r.shape.endswith("A")} == {
         f"https://example.org/d{i}" for i in range(1, 10)
     }
@@ -135,17 +139,12 @@ def test_value_checks_keep_only_focus_nodes(queries: list[str]) -> None:
         "<https://example.org/other> <https://example.org/q> <https://example.org/n2> .\n"
         '<https://example.org/n2> <https://example.org/r> "bad" .\n'
     )
-    g = Graph()
-    g.parse(
-        data=PREFIXES
-        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:P, ex:R .
+    found = _same_as_pyshacl(
+        nt,
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:P, ex:R .
            ex:P sh:path ex:p ; sh:pattern "^https://example.org/z" .
            ex:R sh:path ( ex:q ex:r ) ; sh:nodeKind sh:IRI .""",
-        format="turtle",
     )
-    shapes = parse_shapes(g)
-    found = {Result(*v) for v in find_violations(_store(nt), shapes)}
-    assert found == assess_reference(_rdflib(nt), shapes)
     assert {r.focus for r in found} == {"https://example.org/d1"}
     assert {r.shape.rsplit("/", 1)[1] for r in found} == {"P", "R"}
     # Backward, unjoined: the last step first, no type pattern.
@@ -170,17 +169,12 @@ def test_checks_of_the_same_values_share_one_query(
             ['"lit"', "<https://example.org/a>", "<http://other.org/b>", "_:b1", '"https://x"']
         )
     )
-    g = Graph()
-    g.parse(
-        data=PREFIXES
-        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:K, ex:P .
+    found = _same_as_pyshacl(
+        nt,
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:K, ex:P .
            ex:K sh:path ex:p ; sh:nodeKind sh:IRI .
            ex:P sh:path ex:p ; sh:pattern "^https://example.org/" ; sh:minLength 3 .""",
-        format="turtle",
     )
-    shapes = parse_shapes(g)
-    found = {Result(*v) for v in find_violations(_store(nt), shapes)}
-    assert found == assess_reference(_rdflib(nt), shapes)
     kinds = {(r.focus[-2:], r.shape[-1], r.component.split("#")[1][:-19]) for r in found}
     assert ("d0", "K", "NodeKind") in kinds and ("d1", "K", "NodeKind") not in kinds
     assert ("d2", "P", "Pattern") in kinds and ("d1", "P", "Pattern") not in kinds
@@ -251,22 +245,17 @@ def test_checks_on_few_distinct_values(
             lines.append(f"{d} <{ex}b> {'_:blank' if i % 2 else v} .")
     lines.append(f'<{ex}other> <{ex}p> "zzz" .')
     nt = "\n".join(lines) + "\n"
-    g = Graph()
-    g.parse(
-        data=PREFIXES
-        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ;
+    ref = _same_as_pyshacl(
+        nt,
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ;
              sh:property ex:None, ex:All, ex:Some, ex:Blank, ex:AllNoMin .
            ex:None sh:path ex:p ; sh:minCount 1 ; sh:nodeKind sh:IRIOrLiteral .
            ex:All sh:path ex:p ; sh:pattern "^$" .
            ex:Some sh:path ex:p ; sh:in ( "a" <https://example.org/ok> "zzz" ) .
            ex:Blank sh:path ex:b ; sh:nodeKind sh:IRIOrLiteral .
            ex:AllNoMin sh:path ex:n ; sh:pattern "^$" .""",
-        format="turtle",
+        threads=2,
     )
-    shapes = parse_shapes(g)
-    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=2)}
-    ref = assess_reference(_rdflib(nt), shapes)
-    assert found == ref
     names = ("None", "All", "Some", "Blank", "AllNoMin")
     by_shape = {n: {r.focus for r in ref if r.shape == f"{ex}{n}"} for n in names}
     with_value = {f"{ex}d{i}" for i in range(len(values) * 3) if i % 5}
@@ -295,18 +284,13 @@ def test_a_check_failing_every_one_of_many_values_lists_nothing(
         if i % 4:
             lines.append(f'{d} <{ex}p> "{"a" if i % 3 else "b"}{i}" .')
     nt = "\n".join(lines) + "\n"
-    g = Graph()
-    g.parse(
-        data=PREFIXES
-        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:All, ex:Mixed .
+    ref = _same_as_pyshacl(
+        nt,
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:All, ex:Mixed .
            ex:All sh:path ex:p ; sh:minCount 1 ; sh:pattern "^$" .
            ex:Mixed sh:path ex:p ; sh:pattern "^a" .""",
-        format="turtle",
+        threads=2,
     )
-    shapes = parse_shapes(g)
-    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=2)}
-    ref = assess_reference(_rdflib(nt), shapes)
-    assert found == ref
     with_value = {f"{ex}d{i}" for i in range(40) if i % 4}
     assert {r.focus for r in ref if r.shape == f"{ex}All" and "Pattern" in r.component} == (
         with_value
@@ -333,18 +317,13 @@ def test_a_class_check_no_value_passes_lists_nothing(typed: int, queries: list[s
             if i < typed * 2:
                 lines.append(f"<{ex}e{i}> {rdf_type} <{ex}E> .")
     nt = "\n".join(lines) + "\n"
-    g = Graph()
-    g.parse(
-        data=PREFIXES
-        + """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:C, ex:CNoMin .
+    ref = _same_as_pyshacl(
+        nt,
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:C, ex:CNoMin .
            ex:C sh:path ex:p ; sh:minCount 1 ; sh:class ex:E .
            ex:CNoMin sh:path ex:q ; sh:class ex:E .""",
-        format="turtle",
+        threads=2,
     )
-    shapes = parse_shapes(g)
-    found = {Result(*v) for v in find_violations(_store(nt), shapes, threads=2)}
-    ref = assess_reference(_rdflib(nt), shapes)
-    assert found == ref
     classed = {r.focus for r in ref if r.shape == f"{ex}C" and "Class" in r.component}
     with_value = {f"{ex}d{i}" for i in range(20) if i % 5}
     assert classed == ({d for d in with_value if int(d.rsplit("d", 1)[1]) >= typed * 2})
