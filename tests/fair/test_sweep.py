@@ -155,6 +155,37 @@ def test_value_checks_keep_only_focus_nodes(queries: list[str]) -> None:
     assert all("rdf-syntax-ns#type" not in q for q in seq)
 
 
+def test_values_of_a_path_are_checked_before_they_are_joined_to_their_focus(
+    queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check of the values of ``( ex:q ex:r )`` filters the ex:r values first and joins only
+    the failing ones back to their dataset, with pyshacl's results: bad values reached from a
+    dataset, from a node of another class, and shared by two datasets."""
+    monkeypatch.setattr(sweep_module, "DISTINCT_VALUES", 0)
+    ex = "https://example.org/"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    lines = []
+    for i in range(12):
+        lines.append(f"<{ex}d{i}> {rdf_type} <{ex}D> .")
+        lines.append(f"<{ex}d{i}> <{ex}q> <{ex}n{i}> .")
+        lines.append(f"<{ex}d{i}> <{ex}q> <{ex}n{i % 3}> .")  # n0-n2 shared
+        value = f'"bad {i}"' if i % 4 == 0 else f"<{ex}v{i}>"
+        lines.append(f"<{ex}n{i}> <{ex}r> {value} .")
+    lines.append(f"<{ex}other> <{ex}q> <{ex}n4> .")
+    lines.append(f'<{ex}o1> <{ex}r> "bad too" .')
+    lines.append(f"<{ex}other> <{ex}q> <{ex}o1> .")
+    found = _same_as_pyshacl(
+        "\n".join(lines) + "\n",
+        """ex:S a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:R .
+           ex:R sh:path ( ex:q ex:r ) ; sh:nodeKind sh:IRI ; sh:pattern "^https://example.org/v" .""",
+    )
+    # n0 (shared by d0, d3, d6, d9), n4 and n8 hold literals.
+    assert {r.focus.rsplit("/", 1)[1] for r in found} == {"d0", "d3", "d4", "d6", "d8", "d9"}
+    flagged = [q for q in queries if " AS ?k0" in q and q.startswith("SELECT ?focus")]
+    assert len(flagged) == 1
+    assert flagged[0].index("FILTER(") < flagged[0].index(f"<{ex}q>")
+
+
 def test_checks_of_the_same_values_share_one_query(
     queries: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,7 +211,7 @@ def test_checks_of_the_same_values_share_one_query(
     assert ("d2", "P", "Pattern") in kinds and ("d1", "P", "Pattern") not in kinds
     assert ("d3", "P", "MinLength") in kinds  # a blank node has no length: violates
     values = [q for q in queries if "<https://example.org/p>" in q and q.startswith("SELECT ?f")]
-    assert len(values) == 1 and values[0].count("COALESCE") == 3
+    assert len(values) == 1 and values[0].count(" AS ?k") == 3
 
 
 def test_violations_share_sets_between_shapes() -> None:
@@ -297,17 +328,18 @@ def test_a_check_failing_every_one_of_many_values_lists_nothing(
     )
     assert any(q.startswith("ASK") for q in queries)
     listed = [q for q in queries if q.startswith("SELECT ?focus ?k0")]
-    assert len(listed) == 1 and listed[0].count("COALESCE") == 1 and '"^a"' in listed[0]
+    assert len(listed) == 1 and listed[0].count(" AS ?k") == 1 and '"^a"' in listed[0]
 
 
 @pytest.mark.parametrize("typed", [0, 3])
 def test_a_class_check_no_value_passes_lists_nothing(typed: int, queries: list[str]) -> None:
     """``sh:class``: when no value is an instance of the class (an ASK says so), every dataset
     with a value violates and the class check lists nothing; with some typed values it lists
-    the others. Both equal pyshacl, with and without a minimum count on the same path."""
+    the others. Both equal pyshacl, with and without a minimum count on the same path. An
+    instance that is no value (``lonely``) does not count as a value that is one."""
     ex = "https://example.org/"
     rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    lines = []
+    lines = [f"<{ex}lonely> {rdf_type} <{ex}E> ."]
     for i in range(20):
         d = f"<{ex}d{i}>"
         lines.append(f"{d} {rdf_type} <{ex}D> .")

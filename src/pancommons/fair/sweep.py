@@ -136,9 +136,11 @@ def sweep(
 
     def run(job: _Job) -> frozenset[str] | None:
         """The focus nodes that violate; None for "every focus node with a value"."""
-        if job.instance and not store.query(f"ASK {{ {job.has} . {job.instance} }}"):
+        if job.instance and not store.query(f"ASK {{ {job.instance} . {job.has} }}"):
             # No value is an instance of the class: all fail (a graph whose experiments are
-            # not typed: 1M datasets listed took 6 s).
+            # not typed: 1M datasets listed took 6 s). Asked from the instances, which stops
+            # at the first one that is a value (from the values, finding none among 1M
+            # datasets took 2.9 s; from the instances, none, 1 ms).
             return None
         if job.kind == "min" and _count(store, job.last) < sizes[job.target] // 2:
             # Most focus nodes have no value: list the nodes with one; the violations are the
@@ -296,9 +298,15 @@ def _flagged(store: EmbeddedStore, values: str, checks: list[str]) -> list[list[
     values once for all of them (a flag per check; booleans cost nothing to decode, unlike a
     focus node per check). A check that raises an error counts as passed, as in FILTER."""
     flags, binds = flagged_binds(checks)
+    # The values are filtered before the rest of the path is joined: the triple binding ?v
+    # comes first in ``values`` (``CompiledShape.value``, backward), and only the values
+    # that fail a check are joined back to their focus node (access URLs of distributions
+    # at 1M datasets: 9.5 s joined first, 4.4 s filtered first; the flags are then computed
+    # for the few values that fail).
+    head, _, rest = values.partition(" . ")
+    fails = " || ".join(f"COALESCE({c}, false)" for c in checks)
     sparql = (
-        f"SELECT ?focus {' '.join(flags)} WHERE {{ {values} . {binds} "
-        f"FILTER({' || '.join(flags)}) }}"
+        f"SELECT ?focus {' '.join(flags)} WHERE {{ {{ {head} FILTER({fails}) }} {rest} {binds} }}"
     )
     out: list[list[str]] = [[] for _ in checks]
     for cells in store.select_rows(sparql):
