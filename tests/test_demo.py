@@ -29,7 +29,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     log = store.parent / "demo.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [EXE, "--store", str(store), "demo", "--port", str(port)],
+            [
+                EXE,
+                "--store",
+                str(store),
+                "demo",
+                "--port",
+                str(port),
+                "--report",
+                str(store.parent / "reports" / "demo.html"),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PANCOMMONS_HOST": "127.0.0.1"},
@@ -121,3 +130,19 @@ def test_technique_subsumption_over_demo(demo_server: tuple[str, Path]) -> None:
     tagged = {b["tagged"]["value"].rsplit("/", 1)[-1] for b in r.json()["results"]["bindings"]}
     # small angle scattering (PaNET01124) is found through its descendants SAXS and SANS
     assert {"PaNET01188", "PaNET01189"} <= tagged
+
+
+def test_demo_writes_its_fair_report_and_serves_it(demo_server: tuple[str, Path]) -> None:
+    """``make demo`` writes reports/demo.html (here under the test's folder) and serves the
+    same report at /fair/report."""
+    url, store = demo_server
+    written = (store.parent / "reports" / "demo.html").read_text(encoding="utf-8")
+    served = requests.get(url + "/fair/report", timeout=30)
+    assert served.status_code == 200 and served.headers["content-type"].startswith("text/html")
+
+    def score(text: str) -> str:
+        return text.split('data-figure="score">', 1)[1].split("<", 1)[0]
+
+    assert score(written).endswith("%") and score(written) == score(served.text)
+    data = requests.get(url + "/fair/report", params={"format": "json"}, timeout=30).json()
+    assert data["datasets"] > 50 and f"{data['datasets']} datasets assessed" in written

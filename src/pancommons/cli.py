@@ -371,9 +371,20 @@ def stats(ctx: click.Context, fmt: str) -> None:
 @click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
 @click.option("--host", help="Address to listen on [default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default 8000].")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("reports/demo.html"),
+    show_default=True,
+    help="Where to write the demo's FAIR report (HTML; also served at /fair/report).",
+)
 @click.pass_context
-def demo(ctx: click.Context, no_serve: bool, host: str | None, port: int | None) -> None:
-    """Build the demo store from the bundled sample catalogues, then serve it."""
+def demo(
+    ctx: click.Context, no_serve: bool, host: str | None, port: int | None, report_path: Path
+) -> None:
+    """Build the demo store from the bundled sample catalogues, write its FAIR report, then
+    serve it."""
     from pancommons.demo import build_demo
 
     settings: Settings = ctx.obj
@@ -392,6 +403,19 @@ def demo(ctx: click.Context, no_serve: bool, host: str | None, port: int | None)
         click.echo(
             f"demo store at {store.location}: {s.triples:,} triples, {s.datasets} datasets, "
             f"{s.publications} publications, {s.instruments} instruments"
+        )
+        from pancommons.fair.report import build_report
+        from pancommons.fair.report_render import render
+        from pancommons.fair.shapes import load_shapes
+        from pancommons.fair.tests import fair_tests
+
+        shapes = load_shapes()
+        report = build_report(store, shapes.graph, fair_tests(shapes.graph), settings.base)
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(render(report, "html", settings.base), encoding="utf-8")
+        click.echo(
+            f"FAIR report: {report_path} (mean score {100 * (report['score'] or 0):.1f} %; "
+            "also at /fair/report)"
         )
         if not no_serve:
             _serve(settings, host, port, store)
@@ -431,11 +455,13 @@ def _register() -> None:
     from pancommons.cli_export import export_cmd
     from pancommons.cli_fair import assess_cmd
     from pancommons.cli_harvest import harvest_cmd
+    from pancommons.cli_report import report_cmd
     from pancommons.cli_scores import scores_cmd
 
     cli.add_command(harvest_cmd)
     cli.add_command(assess_cmd)
     cli.add_command(scores_cmd)
+    cli.add_command(report_cmd)
     cli.add_command(export_cmd)
 
 

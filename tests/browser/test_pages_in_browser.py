@@ -86,3 +86,31 @@ def test_home_search_finds_a_dataset(watched: Watched, site: str, artifacts: Pat
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     assert "lysozyme" in page.locator("h1").inner_text().lower()  # type: ignore[attr-defined]
     assert watched.outside() == [] and watched.errors == []
+
+
+def test_fair_report_renders_offline_with_every_chart(
+    watched: Watched, site: str, artifacts: Path
+) -> None:
+    page = watched.page
+    response = page.goto(site + "/fair/report", wait_until="networkidle")  # type: ignore[attr-defined]
+    assert response.status == 200
+    charts = page.locator("svg[data-chart]")  # type: ignore[attr-defined]
+    assert sorted(charts.evaluate_all("els => els.map(e => e.dataset.chart)")) == [
+        "distribution",
+        "principles",
+        "trend",
+    ]
+    for i in range(charts.count()):  # drawn: each chart has a visible box and marks in it
+        box = charts.nth(i).bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100
+        assert charts.nth(i).locator("rect, circle").count() >= 1
+    score = page.locator("[data-figure='score']").inner_text()  # type: ignore[attr-defined]
+    assert score.endswith("%")
+    assert page.locator("[data-fix]").count() >= 1  # type: ignore[attr-defined]
+    assert page.locator("h2").all_inner_texts()[0] == "Headline scores"  # type: ignore[attr-defined]
+    page.screenshot(path=str(artifacts / "fair-report.png"), full_page=True)  # type: ignore[attr-defined]
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    page.pdf(path=str(artifacts / "fair-report.pdf"))  # type: ignore[attr-defined]
+    assert watched.outside() == [], watched.outside()
+    assert watched.requests == [site + "/fair/report"], "one request: the file is self-contained"
+    assert watched.errors == []

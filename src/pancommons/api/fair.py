@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from pancommons.fair.shapes import Shapes, load_shapes
 from pancommons.fair.tests import METRIC_SET_VERSION, fair_tests
@@ -127,3 +127,59 @@ async def assess(request: Request) -> JSONResponse:
             return _error(400, "bad submission", f"{fmt}: {exc}")
 
     return await run_in_threadpool(run)
+
+
+_ACCEPT = (
+    ("text/html", "html"),
+    ("application/json", "json"),
+    ("text/turtle", "ttl"),
+    ("text/markdown", "md"),
+)
+
+
+@router.get("/report")
+async def report(
+    request: Request,
+    scope: str = Query(
+        "all", description="all, facility:NAME|IRI, instrument:IRI, technique:IRI, source:NAME"
+    ),
+    format: str | None = Query(
+        None, description="html, md, json or ttl (default: by Accept, else html)"
+    ),
+) -> Response:
+    """The FAIR self-evaluation report of a scope (DESIGN §8): headline scores per principle,
+    metric pass rates, distribution, trend, top fixes, lowest-scoring datasets, embargo status,
+    breakdowns and the comparison with the other facilities. JSON: ``/fair/schemas/report.json``."""
+    from pancommons.fair.report import FORMATS, MEDIA_TYPES, build_report
+    from pancommons.fair.report_render import render
+    from pancommons.fair.scope import ScopeError, parse_scope
+
+    try:
+        parsed = parse_scope(scope)
+    except ScopeError as exc:
+        return _error(400, "bad request", str(exc))
+    if format is None:
+        accept = request.headers.get("accept", "")
+        format = next((f for media, f in _ACCEPT if media in accept), "html")
+    if format not in FORMATS:
+        return _error(400, "bad request", f"format={format!r}: one of {', '.join(FORMATS)}")
+    store = request.app.state.store
+    base = request.app.state.settings.base
+
+    def run() -> Response:
+        shapes = _shapes()
+        data = build_report(store, shapes.graph, fair_tests(shapes.graph), base, parsed)
+        return Response(render(data, format, base), media_type=MEDIA_TYPES[format])
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/schemas/{name}.json")
+def schema(name: str) -> Response:
+    """The JSON Schemas of the /fair answers: ``report`` and ``assessment``."""
+    from pancommons.fair.report import SCHEMA
+
+    if name not in ("report", "assessment"):
+        return _error(404, "not found", f"no schema {name!r}: report or assessment")
+    path = SCHEMA.with_name(f"{name}.json")
+    return Response(path.read_bytes(), media_type="application/schema+json")
