@@ -26,3 +26,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     with TestClient(app) as client:
         yield client, root / "store"
     store.close()
+
+
+@pytest.fixture(scope="module")
+def demo_rw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, Path]]:
+    """A demo store of the module's own, assessed once (for modules that assess, and so write),
+    and its folder."""
+    root = tmp_path_factory.mktemp("fair-demo-rw")
+    store = EmbeddedStore(root / "store")
+    build_demo(store, state_dir=str(root / "state"))  # assesses once
+    yield store, root
+    store.close()

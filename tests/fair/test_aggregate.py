@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,8 @@ PROV = "http://www.w3.org/ns/prov#"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, Path]]:
-    root = tmp_path_factory.mktemp("fair-agg")
-    store = EmbeddedStore(root / "store")
-    build_demo(store, state_dir=str(root / "state"))  # assesses once
-    yield store, root
-    store.close()
+def demo(demo_rw: tuple[EmbeddedStore, Path]) -> tuple[EmbeddedStore, Path]:
+    return demo_rw
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import html5lib
@@ -40,12 +39,8 @@ SCOPES = ("all", "facility:ESRF", "source:demo-ess")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, Path]]:
-    root = tmp_path_factory.mktemp("fair-report")
-    store = EmbeddedStore(root / "store")
-    build_demo(store, state_dir=str(root / "state"))  # assesses once
-    yield store, root
-    store.close()
+def demo(demo_rw: tuple[EmbeddedStore, Path]) -> tuple[EmbeddedStore, Path]:
+    return demo_rw
 
 
 def _report(store: EmbeddedStore, scope: str = "all") -> dict:  # type: ignore[type-arg]
