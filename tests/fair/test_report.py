@@ -256,3 +256,27 @@ def test_a_second_run_shows_in_the_trend_and_the_fixes(tmp_path: Path) -> None:
         g = Graph().parse(data=render(second, "ttl"), format="turtle")
         derived = set(g.objects(None, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
         assert derived == {URIRef(runs(store)[-1].iri)}
+
+
+def test_values_from_the_graph_cannot_inject_links_or_break_tables(
+    demo: tuple[EmbeddedStore, Path],
+) -> None:
+    """A harvested dataset IRI or title is data: a ``javascript:`` IRI is no link, markup is
+    escaped in HTML and Markdown, and a pipe in a title does not split a Markdown cell."""
+    store, _ = demo
+    r = _report(store)
+    r["worst"][0] |= {"dataset": "javascript:alert(1)", "title": "a | b <script>x</script>"}
+    doc = _html(render(r, "html"))
+    links = [a.get("href") for a in doc.iter(f"{XHTML}a")]
+    assert "#" in links and not any(h.startswith("javascript:") for h in links)
+    assert not doc.findall(f".//{XHTML}script")
+    md = MarkdownIt("commonmark").enable("table").render(render(r, "md"))
+    worst = _html(f"<!DOCTYPE html><html lang=en><title>t</title><body>{md}</body></html>")
+    rows = [
+        [_text(c) for c in tr]
+        for table in worst.iter(f"{XHTML}table")
+        for tr in table.iter(f"{XHTML}tr")
+        if "a | b" in _text(tr)
+    ]
+    assert rows == [["a | b <script>x</script>", pct(r["worst"][0]["score"]), rows[0][2]]]
+    assert "<script>" not in md

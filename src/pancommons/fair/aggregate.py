@@ -20,7 +20,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, Namespace
 
-from pancommons.fair.history import history, latest_scores
+from pancommons.fair.history import History, history, latest_scores
 from pancommons.fair.scope import Scope, groups
 from pancommons.fair.scoring import FAILED, PASSED, DatasetScore
 from pancommons.fair.tests import METRIC_SET_VERSION, FairTest
@@ -220,12 +220,16 @@ def scores_summary(
     base: str,
     scope: Scope | None = None,
     by: Iterable[str] = (),
+    *,
+    hist: History | None = None,
+    scores: dict[str, DatasetScore] | None = None,
 ) -> dict[str, Any]:
     """The latest scores of the datasets in ``scope``, aggregated, with the trend over runs and
-    a breakdown per group in ``by`` (what ``pancommons scores`` and ``GET /fair/scores`` give)."""
+    a breakdown per group in ``by`` (what ``pancommons scores`` and ``GET /fair/scores`` give).
+    ``hist`` and ``scores``: the scope's history and latest scores when already read."""
     scope = scope or Scope()
-    hist = history(store, base, scope)
-    scores = latest_scores(store, tests, base, scope, hist=hist)
+    hist = hist or history(store, base, scope)
+    scores = scores if scores is not None else latest_scores(store, tests, base, scope, hist=hist)
     out = {"scope": str(scope), **summarize(scores, tests)}
     last = hist.runs[-1] if hist.runs else None
     out["run"] = (

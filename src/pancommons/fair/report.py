@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, SH
 
 from pancommons import __version__, vocab
 from pancommons.fair.aggregate import breakdown, scores_summary
-from pancommons.fair.history import latest_scores
+from pancommons.fair.history import history, latest_scores
 from pancommons.fair.scope import Scope, groups
 from pancommons.fair.scoring import FAILED, DatasetScore
 from pancommons.fair.tests import FairTest
@@ -169,10 +169,16 @@ def build_report(
     scope = scope or Scope()
     now = datetime.now(UTC)
     today = today or now.date().isoformat()
-    summary = scores_summary(store, tests, base, scope, by=("instrument", "technique"))
+    # Every dataset's latest scores, read once: the scope's are among them (the comparison
+    # with the other facilities needs them all).
+    every_run = history(store, base, Scope())
+    everything = latest_scores(store, tests, base, Scope(), hist=every_run)
+    hist = every_run if scope.kind == "all" else history(store, base, scope)
+    in_scope = {d: everything[d] for d in hist.totals if d in everything}
+    summary = scores_summary(
+        store, tests, base, scope, ("instrument", "technique"), hist=hist, scores=in_scope
+    )
     metric_texts, test_texts = _texts(shapes)
-    everything = latest_scores(store, tests, base, Scope())
-    in_scope = latest_scores(store, tests, base, scope) if scope.kind != "all" else everything
     worst = sorted(in_scope.values(), key=lambda s: (s.score, s.dataset))[:WORST]
     titles = _titles(store, [s.dataset for s in worst])
     per_facility = groups(store, "facility", set(everything), base)

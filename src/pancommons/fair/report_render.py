@@ -45,6 +45,12 @@ def thousands(n: int | float | None) -> str:
     return "0" if n is None else f"{n:,}"
 
 
+def href(value: str) -> str:
+    """A link target for an IRI from the graph: http(s) only (a harvested ``javascript:`` IRI
+    must not become a link), else none."""
+    return value if value.startswith(("http://", "https://")) else "#"
+
+
 @cache
 def _env() -> Environment:
     env = Environment(
@@ -55,6 +61,7 @@ def _env() -> Environment:
     )
     env.filters["pct"] = pct
     env.filters["thousands"] = thousands
+    env.filters["href"] = href
     return env
 
 
@@ -107,6 +114,13 @@ def _cell(text: object) -> str:
 def _url(iri: str) -> str:
     """An IRI as a Markdown link destination (percent-encoded where Markdown would break)."""
     return quote(iri, safe=":/?#[]@!$&'*+,;=%~")
+
+
+def _link(text: str, target: str) -> str:
+    """A Markdown link to an http(s) IRI (else the text alone), brackets in the text escaped;
+    table cells are escaped further by ``_cell``."""
+    text = text.replace("[", "\\[").replace("]", "\\]")
+    return f"[{text}]({_url(target)})" if href(target) != "#" else text
 
 
 def _code(text: str) -> str:
@@ -176,7 +190,7 @@ def markdown(r: dict[str, Any]) -> str:
     lines += _table(
         ["Dataset", "Score", "Failing checks"],
         [
-            [f"[{_cell(w['title'] or w['dataset'])}]({_url(w['dataset'])})", pct(w["score"]),
+            [_link(w["title"] or w["dataset"], w["dataset"]), pct(w["score"]),
              ", ".join(f["name"] for f in w["failing"])]
             for w in r["worst"]
         ],
@@ -187,14 +201,14 @@ def markdown(r: dict[str, Any]) -> str:
         [[label, thousands(r["embargo"]["counts"][k])] for k, label in EMBARGO_LABELS.items()],
     )
     for o in r["embargo"]["overdue"]:
-        link = f"[{_cell(o['dataset'])}]({_url(o['dataset'])})"
+        link = _cell(_link(o["dataset"], o["dataset"]))
         lines.append(f"- overdue: {link} (ended {o['release_date']})")
     for key, title, groups in _breakdowns(r):
         lines += ["", f"## {title}", ""]
         lines += _table(
             [key[:-1].capitalize(), "Datasets", "Score", *"FAIR", "F-UJI"],
             [
-                [("**" + _cell(g["label"]) + "**") if g.get("in_scope") else g["label"],
+                [f"**{g['label']}**" if g.get("in_scope") else g["label"],
                  thousands(g["datasets"]), pct(g["score"]),
                  *[pct(g["principles"][k]) for k in "FAIR"], pct(g["fuji"])]
                 for g in groups
