@@ -36,7 +36,6 @@ def report_cmd(ctx: click.Context, scope: str, fmt: str | None, output: Path | N
     from pancommons.fair.report_render import render
     from pancommons.fair.scope import ScopeError, parse_scope
     from pancommons.fair.shapes import load_shapes
-    from pancommons.fair.tests import fair_tests
 
     settings: Settings = ctx.obj
     try:
@@ -45,8 +44,7 @@ def report_cmd(ctx: click.Context, scope: str, fmt: str | None, output: Path | N
         fail(str(exc), EXIT_INPUT)
     fmt = fmt or (SUFFIXES.get(output.suffix.lower(), "html") if output else "html")
     with errors_as_exit_codes(), _open(ctx, read_only=True) as store:
-        shapes = load_shapes()
-        report = build_report(store, shapes.graph, fair_tests(shapes.graph), settings.base, parsed)
+        report = build_report(store, load_shapes(), settings.base, parsed)
     text = render(report, fmt, settings.base)
     if output is None:
         click.echo(text, nl=False)

@@ -44,8 +44,7 @@ def demo(demo_rw: tuple[EmbeddedStore, Path]) -> tuple[EmbeddedStore, Path]:
 
 
 def _report(store: EmbeddedStore, scope: str = "all") -> dict:  # type: ignore[type-arg]
-    shapes = load_shapes()
-    return build_report(store, shapes.graph, fair_tests(shapes.graph), scope=parse_scope(scope))
+    return build_report(store, load_shapes(), scope=parse_scope(scope))
 
 
 def _html(text: str):  # type: ignore[no-untyped-def]
@@ -193,6 +192,12 @@ def test_api_and_cli_give_the_same_report(demo: tuple[EmbeddedStore, Path]) -> N
         ttl = client.get("/fair/report", headers={"Accept": "text/turtle"})
         assert ttl.headers["content-type"].startswith("text/turtle")
         Graph().parse(data=ttl.text, format="turtle")
+        weighed = client.get(
+            "/fair/report", headers={"Accept": "text/html;q=0.5, application/json"}
+        )
+        assert weighed.headers["content-type"] == "application/json", "q-values decide"
+        other = client.get("/fair/report", headers={"Accept": "image/png"})
+        assert other.headers["content-type"].startswith("text/html")
         md = client.get("/fair/report", params={"format": "md"})
         assert md.headers["content-type"].startswith("text/markdown")
         assert client.get("/fair/schemas/report.json").json() == schema()

@@ -129,14 +129,6 @@ async def assess(request: Request) -> JSONResponse:
     return await run_in_threadpool(run)
 
 
-_ACCEPT = (
-    ("text/html", "html"),
-    ("application/json", "json"),
-    ("text/turtle", "ttl"),
-    ("text/markdown", "md"),
-)
-
-
 @router.get("/report")
 async def report(
     request: Request,
@@ -153,22 +145,23 @@ async def report(
     from pancommons.fair.report import FORMATS, MEDIA_TYPES, build_report
     from pancommons.fair.report_render import render
     from pancommons.fair.scope import ScopeError, parse_scope
+    from pancommons.formats import pick_media_type
 
     try:
         parsed = parse_scope(scope)
     except ScopeError as exc:
         return _error(400, "bad request", str(exc))
-    if format is None:
-        accept = request.headers.get("accept", "")
-        format = next((f for media, f in _ACCEPT if media in accept), "html")
+    if format is None:  # by Accept, q-values and all; html when nothing offered matches
+        offered = {media.split(";")[0]: f for f, media in MEDIA_TYPES.items()}
+        media = pick_media_type(request.headers.get("accept", ""), offered, "text/html")
+        format = offered[media] if media else "html"
     if format not in FORMATS:
         return _error(400, "bad request", f"format={format!r}: one of {', '.join(FORMATS)}")
     store = request.app.state.store
     base = request.app.state.settings.base
 
     def run() -> Response:
-        shapes = _shapes()
-        data = build_report(store, shapes.graph, fair_tests(shapes.graph), base, parsed)
+        data = build_report(store, _shapes(), base, parsed)
         return Response(render(data, format, base), media_type=MEDIA_TYPES[format])
 
     return await run_in_threadpool(run)

@@ -9,6 +9,12 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 INK, BAR, ALT, GRID = "#1d2b36", "#2f6f9f", "#c77c1e", "#d5dde3"
+PRINCIPLES = (("F", "Findable"), ("A", "Accessible"), ("I", "Interoperable"), ("R", "Reusable"))
+
+
+def pct(v: float | None) -> str:
+    """A 0-1 score as a percentage, one decimal ("n/a" when nothing could be tested)."""
+    return "n/a" if v is None else f"{100 * v:.1f} %"
 
 
 def _svg(kind: str, title: str, desc: str, width: int, height: int, body: list[str]) -> str:
@@ -86,23 +92,18 @@ def principles(ours: dict[str, float | None], fuji: dict[str, float | None]) -> 
     width, height, left, row = 520, 190, 110, 40
     inner_w = width - left - 60
     body = []
-    for i, letter in enumerate("FAIR"):
+    for i, (letter, name) in enumerate(PRINCIPLES):
         y = 14 + i * row
-        name = {"F": "Findable", "A": "Accessible", "I": "Interoperable", "R": "Reusable"}[letter]
         body.append(_text(left - 8, y + 14, name, anchor="end"))
         for j, (values, colour, who) in enumerate(((ours, BAR, "PaN"), (fuji, ALT, "F-UJI"))):
             v = values.get(letter)
             w = inner_w * (v or 0)
-            label = "n/a" if v is None else f"{100 * v:.1f} %"
+            label = pct(v)
             body.append(
                 f'<rect x="{left}" y="{y + j * 13}" width="{w:.1f}" height="11" fill="{colour}">'
                 f"<title>{who} {name}: {label}</title></rect>"
             )
             body.append(_text(left + w + 4, y + j * 13 + 10, f"{who} {label}", anchor="start",
                               size=10))  # fmt: skip
-    desc = "; ".join(f"{k}: PaN {_pct(ours.get(k))}, F-UJI {_pct(fuji.get(k))}" for k in "FAIR")
+    desc = "; ".join(f"{k}: PaN {pct(ours.get(k))}, F-UJI {pct(fuji.get(k))}" for k in "FAIR")
     return _svg("principles", "Score per FAIR principle, PaN and F-UJI", desc, width, height, body)
-
-
-def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{100 * v:.1f} %"

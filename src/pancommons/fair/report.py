@@ -25,7 +25,8 @@ from pancommons.fair.aggregate import breakdown, scores_summary
 from pancommons.fair.history import history, latest_scores
 from pancommons.fair.scope import Scope, groups
 from pancommons.fair.scoring import FAILED, DatasetScore
-from pancommons.fair.tests import FairTest
+from pancommons.fair.shapes import Shapes
+from pancommons.fair.tests import FairTest, fair_tests
 from pancommons.harvest.mapping.nt import iri
 from pancommons.store.base import Store
 
@@ -141,25 +142,27 @@ def embargo(store: Store, scope: Scope, base: str, today: str) -> dict[str, Any]
 
 
 def _failing(s: DatasetScore, texts: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "test": o.test.iri,
-            "name": texts.get(o.test.iri, ("", ""))[0],
-            "message": texts.get(o.test.iri, ("", ""))[1],
-            "principle": o.test.principle,
-            "points": o.test.points,
-            "paths": list(o.paths),
-            "remediation": o.test.remediation,
-        }
-        for o in s.outcomes
-        if o.outcome == FAILED
-    ]
+    out = []
+    for o in s.outcomes:
+        if o.outcome == FAILED:
+            name, message = texts.get(o.test.iri, ("", ""))
+            out.append(
+                {
+                    "test": o.test.iri,
+                    "name": name,
+                    "message": message,
+                    "principle": o.test.principle,
+                    "points": o.test.points,
+                    "paths": list(o.paths),
+                    "remediation": o.test.remediation,
+                }
+            )
+    return out
 
 
 def build_report(
     store: Store,
-    shapes: Graph,
-    tests: dict[str, FairTest],
+    shapes: Shapes,
     base: str = vocab.DEFAULT_BASE,
     scope: Scope | None = None,
     *,
@@ -167,6 +170,7 @@ def build_report(
 ) -> dict[str, Any]:
     """Every figure of the report of ``scope`` (all datasets when None), JSON-ready."""
     scope = scope or Scope()
+    tests = fair_tests(shapes.graph)
     now = datetime.now(UTC)
     today = today or now.date().isoformat()
     # Every dataset's latest scores, read once: the scope's are among them (the comparison
@@ -178,7 +182,7 @@ def build_report(
     summary = scores_summary(
         store, tests, base, scope, ("instrument", "technique"), hist=hist, scores=in_scope
     )
-    metric_texts, test_texts = _texts(shapes)
+    metric_texts, test_texts = _texts(shapes.graph)
     worst = sorted(in_scope.values(), key=lambda s: (s.score, s.dataset))[:WORST]
     titles = _titles(store, [s.dataset for s in worst])
     per_facility = groups(store, "facility", set(everything), base)

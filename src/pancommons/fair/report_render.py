@@ -20,6 +20,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
 from pancommons import vocab
 from pancommons.fair import charts
+from pancommons.fair.charts import PRINCIPLES, pct
 from pancommons.fair.report import EMBARGO_STATES
 
 DQV = Namespace("http://www.w3.org/ns/dqv#")
@@ -27,7 +28,6 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 DCT = Namespace("http://purl.org/dc/terms/")
 PAN = Namespace(str(vocab.PAN))
 DIMENSION = "https://w3id.org/pan-commons/dimension/"
-PRINCIPLES = (("F", "Findable"), ("A", "Accessible"), ("I", "Interoperable"), ("R", "Reusable"))
 EMBARGO_LABELS = dict(
     zip(
         EMBARGO_STATES,
@@ -35,10 +35,6 @@ EMBARGO_LABELS = dict(
         strict=True,
     )
 )
-
-
-def pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{100 * v:.1f} %"
 
 
 def thousands(n: int | float | None) -> str:
