@@ -1,12 +1,17 @@
 """SPARQL endpoint benchmark (issue #7, DESIGN §12): ``pancommons serve`` against raw
 ``oxigraph serve`` and rdflib-endpoint, on the same data and the same queries.
 
+``pancommons serve`` runs twice, on two copies of its store: as configured by default
+(``pancommons``: repeated queries answered from its result cache until the graph changes) and
+with that cache off (``pancommons-nocache``: every query evaluated, as the other servers do), so
+that what the cache brings and what the HTTP layer costs are both in the figures.
+
     python bench/sparql.py [--datasets N] [--seconds S] [--quick]
 
 One run generates N synthetic PaN datasets (``bench/load.py``'s generator), loads them with
 ``pancommons load`` into an embedded store, dumps that store (data *and* the ontologies
 ``pancommons load`` adds) to N-Quads and loads the dump into an ``oxigraph`` store and into
-rdflib-endpoint (its own CLI: an in-memory rdflib ``Dataset`` served by uvicorn), so all three
+rdflib-endpoint (its own CLI: an in-memory rdflib ``Dataset`` served by uvicorn), so all of them
 answer over identical quads with the union of all graphs as the default graph. Each server runs in
 its own process on a free port of 127.0.0.1 and is killed at the end, whatever happens.
 
@@ -23,12 +28,13 @@ Each server × query gets a warm-up (1 client), then each server × query × con
 and 8 client threads, each with its own keep-alive ``http.client`` connection: the cheapest
 Python client, so the driver steals as little CPU from the servers as possible) runs for a fixed
 duration (rdflib-endpoint, far slower, a shorter one: only the ratios matter; a request started
-in time is always waited for). The three servers' cells of one query and concurrency run back to
+in time is always waited for). The servers' cells of one query and concurrency run back to
 back, so a change in the machine's load affects both sides of a ratio alike. Printed per cell:
-requests/s (answers that passed the check), p50/p95/p99 latency, errors, the server's CPU time
+requests/s (answers that passed the check), p50/p95/p99 latency, errors, the share of answers
+that were cache hits (``X-Cache: hit``), the server's CPU time
 per request and the driver's CPU use (near 100 % of one core means the driver, not the server,
 was the bottleneck; it shares the machine's CPUs with the servers). Then the §12 targets, each
-met / NOT met:
+met / NOT met, for each of the two pancommons servers:
 
 - pancommons ≥ 0.90 × oxigraph serve throughput, per cell (and their geometric mean);
 - pancommons ≥ 10 × rdflib-endpoint throughput, per cell (and their geometric mean);
@@ -47,6 +53,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,7 +75,13 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 HEADERS = {"Accept": "application/sparql-results+json"}
 KINDS = ("point", "filter", "aggregate")
-ENDPOINTS = {"pancommons": "/sparql", "oxigraph": "/query", "rdflib-endpoint": "/"}
+ENDPOINTS = {
+    "pancommons": "/sparql",
+    "pancommons-nocache": "/sparql",
+    "oxigraph": "/query",
+    "rdflib-endpoint": "/",
+}
+OURS = ("pancommons", "pancommons-nocache")
 CONCURRENCY = (1, 8)
 TARGET_OXIGRAPH = 0.90
 TARGET_RDFLIB = 10.0
@@ -191,10 +204,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(name: str, cmd: list[str], path: str, port: int, work: Path) -> Server:
+def start(
+    name: str, cmd: list[str], path: str, port: int, work: Path, extra: dict[str, str]
+) -> Server:
     log = work / f"{name}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCOMMONS_")}
     env["PYTHONIOENCODING"] = "utf-8"
+    env.update(extra)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     return Server(name, path, proc, port, log)
@@ -240,11 +256,18 @@ def servers(
     try:
         for name in names:
             port = free_port()
+            pancommons = [
+                *(str(BIN / "pancommons"), "--store", str(pan_store), "serve"),
+                *("--host", HOST, "--port", str(port)),
+            ]
+            if name == "pancommons-nocache":  # its own copy: a store has one writer process
+                copy = pan_store.with_name("pancommons-nocache-store")
+                if not copy.exists():
+                    shutil.copytree(pan_store, copy, ignore=shutil.ignore_patterns("LOCK"))
+                pancommons[2] = str(copy)
             cmd = {
-                "pancommons": [
-                    *(str(BIN / "pancommons"), "--store", str(pan_store), "serve"),
-                    *("--host", HOST, "--port", str(port)),
-                ],
+                "pancommons": pancommons,
+                "pancommons-nocache": pancommons,
                 "oxigraph": [
                     *(str(BIN / "oxigraph"), "serve", "--location", str(ox_store)),
                     *("--bind", f"{HOST}:{port}", "--union-default-graph"),
@@ -254,7 +277,8 @@ def servers(
                     *("--host", HOST, "--port", str(port)),
                 ],
             }[name]
-            started.append(start(name, cmd, ENDPOINTS[name], port, work))
+            extra = {"PANCOMMONS_QUERY_CACHE_MB": "0"} if name == "pancommons-nocache" else {}
+            started.append(start(name, cmd, ENDPOINTS[name], port, work, extra))
         t0 = time.perf_counter()
         for server in started:
             wait_ready(server)
@@ -275,6 +299,7 @@ class Cell:
     clients: int
     requests: int
     errors: int
+    hits: int
     wall: float
     latencies: list[float]
     server_cpu: float
@@ -297,12 +322,12 @@ def _client(
     seed: int,
     go: threading.Barrier,
     deadline: list[float],
-    out: list[tuple[list[float], int, float]],
+    out: list[tuple[list[float], int, int, float]],
 ) -> None:
     rng = random.Random(seed)
     conn = http.client.HTTPConnection(HOST, server.port, timeout=300)
     latencies: list[float] = []
-    errors = 0
+    errors = hits = 0
     go.wait()
     while True:
         text, check = make(rng)
@@ -316,6 +341,7 @@ def _client(
             body = resp.read()
             latencies.append(time.perf_counter() - t0)
             ok = resp.status == 200 and check(json.loads(body))
+            hits += resp.getheader("X-Cache") == "hit"
         except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError):
             latencies.append(time.perf_counter() - t0)
             conn.close()
@@ -323,14 +349,14 @@ def _client(
             ok = False
         errors += not ok
     conn.close()
-    out.append((latencies, errors, time.perf_counter()))
+    out.append((latencies, errors, hits, time.perf_counter()))
 
 
 def drive(server: Server, kind: str, make: MakeQuery, clients: int, seconds: float) -> Cell:
     """``clients`` threads sending ``make`` queries to ``server`` for ``seconds``."""
     go = threading.Barrier(clients + 1)
     deadline = [math.inf]
-    out: list[tuple[list[float], int, float]] = []
+    out: list[tuple[list[float], int, int, float]] = []
     threads = [
         threading.Thread(
             target=_client,
@@ -347,14 +373,15 @@ def drive(server: Server, kind: str, make: MakeQuery, clients: int, seconds: flo
     go.wait()
     for t in threads:
         t.join()
-    wall = max(end for _, _, end in out) - t0
-    latencies = [x for lat, _, _ in out for x in lat]
+    wall = max(end for *_, end in out) - t0
+    latencies = [x for lat, *_ in out for x in lat]
     return Cell(
         server.name,
         kind,
         clients,
         len(latencies),
-        sum(e for _, e, _ in out),
+        sum(e for _, e, _, _ in out),
+        sum(h for _, _, h, _ in out),
         wall,
         latencies,
         server.cpu_seconds() - cpu0,
@@ -367,15 +394,17 @@ def drive(server: Server, kind: str, make: MakeQuery, clients: int, seconds: flo
 
 def print_cells(cells: list[Cell]) -> None:
     print(
-        f"\n{'server':<16}{'query':<10}{'clients':>7}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
-        f"{'p99 ms':>9}{'requests':>10}{'errors':>8}{'srv CPU ms/req':>16}{'driver CPU':>12}"
+        f"\n{'server':<20}{'query':<10}{'clients':>7}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'p99 ms':>9}{'requests':>10}{'errors':>8}{'cache hits':>11}{'srv CPU ms/req':>16}"
+        f"{'driver CPU':>12}"
     )
     for c in cells:
         per_req = 1000 * c.server_cpu / c.requests if c.requests else math.nan
+        hits = c.hits / c.requests if c.requests else 0.0
         print(
-            f"{c.server:<16}{c.kind:<10}{c.clients:>7}{c.rps:>10,.1f}{c.pct_ms(50):>9.2f}"
+            f"{c.server:<20}{c.kind:<10}{c.clients:>7}{c.rps:>10,.1f}{c.pct_ms(50):>9.2f}"
             f"{c.pct_ms(95):>9.2f}{c.pct_ms(99):>9.2f}{c.requests:>10,}{c.errors:>8}"
-            f"{per_req:>16.2f}{c.driver_cpu:>11.0%}"
+            f"{hits:>11.0%}{per_req:>16.2f}{c.driver_cpu:>11.0%}"
         )
 
 
@@ -386,28 +415,29 @@ def _verdict(ok: bool) -> str:
 def print_targets(cells: list[Cell], servers_: list[Server]) -> None:
     by = {(c.server, c.kind, c.clients): c for c in cells}
     ran = {s.name for s in servers_}
-    for other, target in (("oxigraph", TARGET_OXIGRAPH), ("rdflib-endpoint", TARGET_RDFLIB)):
-        if other not in ran:
-            continue
-        print(f"\npancommons / {other} throughput (target ≥ {target:g}):")
-        ratios = []
-        for kind in KINDS:
-            for clients in CONCURRENCY:
-                mine, theirs = by[("pancommons", kind, clients)], by[(other, kind, clients)]
-                ratio = mine.rps / theirs.rps if theirs.rps else math.inf
-                ratios.append(ratio)
-                print(
-                    f"  {kind:<10}{clients:>2} clients  {mine.rps:>9,.1f} / {theirs.rps:>9,.1f}"
-                    f"  = {ratio:>7.2f}  {_verdict(ratio >= target)}"
-                )
-        finite = [r for r in ratios if 0 < r < math.inf]
-        geo = math.exp(sum(map(math.log, finite)) / len(finite)) if finite else math.nan
-        print(f"  geometric mean{'':>32}= {geo:>7.2f}  {_verdict(geo >= target)}")
-    p95 = by[("pancommons", "point", max(CONCURRENCY))].pct_ms(95)
-    print(
-        f"\npancommons point lookup p95 at {max(CONCURRENCY)} clients: {p95:.2f} ms "
-        f"(target ≤ {TARGET_P95_MS:g} ms)  {_verdict(p95 <= TARGET_P95_MS)}"
-    )
+    for mine_name in (m for m in OURS if m in ran):
+        for other, target in (("oxigraph", TARGET_OXIGRAPH), ("rdflib-endpoint", TARGET_RDFLIB)):
+            if other not in ran:
+                continue
+            print(f"\n{mine_name} / {other} throughput (target ≥ {target:g}):")
+            ratios = []
+            for kind in KINDS:
+                for clients in CONCURRENCY:
+                    mine, theirs = by[(mine_name, kind, clients)], by[(other, kind, clients)]
+                    ratio = mine.rps / theirs.rps if theirs.rps else math.inf
+                    ratios.append(ratio)
+                    print(
+                        f"  {kind:<10}{clients:>2} clients  {mine.rps:>9,.1f} / "
+                        f"{theirs.rps:>9,.1f}  = {ratio:>7.2f}  {_verdict(ratio >= target)}"
+                    )
+            finite = [r for r in ratios if 0 < r < math.inf]
+            geo = math.exp(sum(map(math.log, finite)) / len(finite)) if finite else math.nan
+            print(f"  geometric mean{'':>32}= {geo:>7.2f}  {_verdict(geo >= target)}")
+        p95 = by[(mine_name, "point", max(CONCURRENCY))].pct_ms(95)
+        print(
+            f"\n{mine_name} point lookup p95 at {max(CONCURRENCY)} clients: {p95:.2f} ms "
+            f"(target ≤ {TARGET_P95_MS:g} ms)  {_verdict(p95 <= TARGET_P95_MS)}"
+        )
     errors = sum(c.errors for c in cells)
     print(f"errors in all cells: {errors}")
     print(
@@ -494,14 +524,14 @@ def main() -> None:
                         cell = drive(server, kind, kinds[kind], clients, budget)
                         cells.append(cell)
                         print(
-                            f"  {server.name:<16}{kind:<10}{clients:>2} clients: "
+                            f"  {server.name:<20}{kind:<10}{clients:>2} clients: "
                             f"{cell.rps:>9,.1f} req/s, p95 {cell.pct_ms(95):.2f} ms, "
                             f"{cell.errors} errors",
                             flush=True,
                         )
             order = {s.name: i for i, s in enumerate(running)}
             print_cells(sorted(cells, key=lambda c: (order[c.server], KINDS.index(c.kind))))
-            if "pancommons" in order:
+            if set(OURS) & set(order):
                 print_targets(cells, running)
         print(f"load average (1/5/15 min) at the end: {_loadavg()}")
 

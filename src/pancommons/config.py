@@ -76,6 +76,10 @@ class Settings:
     """``/sparql``: most result rows (or triples of a CONSTRUCT/DESCRIBE) one query may return;
     more is refused with 413 (page with LIMIT/OFFSET)."""
 
+    query_cache_mb: int = 64
+    """``/sparql`` and ``/store`` GET: MiB of answers kept for repeated queries, served until
+    the graph changes (``X-Cache: hit``); 0 turns the cache off. Embedded store only."""
+
     max_body_bytes: int = 64 * 1024 * 1024
     """``/sparql`` and ``/store``: largest request body accepted; larger gets 413."""
 

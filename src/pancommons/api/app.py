@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from pancommons import __version__
 from pancommons.api import dcat, fair, graph_store, oai, pages, queries, sparql
+from pancommons.api.result_cache import ResultCache
 from pancommons.config import Settings
 from pancommons.store import Store, StoreError, open_store
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.result_cache = ResultCache(settings.query_cache_mb * 2**20)
     if store is not None:
         app.state.store = store
 
@@ -63,7 +65,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 {"status": "error", "store": st.location, "detail": str(exc)}, status_code=503
             )
         return JSONResponse(
-            {"status": "ok", "version": __version__, "store": st.location, "graphs": graphs}
+            {
+                "status": "ok",
+                "version": __version__,
+                "store": st.location,
+                "graphs": graphs,
+                "query_cache": request.app.state.result_cache.stats(),
+            }
         )
 
     app.include_router(sparql.router)

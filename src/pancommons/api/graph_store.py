@@ -167,7 +167,7 @@ async def _get(request: Request, store: Store, target: Target) -> Response:
         iri = NamedNode(target.graph)
         query = Query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}")
     limits = Limits(settings_of(request).query_timeout, None)
-    response = await run_query(store, query, pick, limits)
+    response = await run_query(store, query, pick, limits, request.app.state.result_cache, accept)
     if request.method == "HEAD":
         headers = dict(response.headers)
         return Response(status_code=response.status_code, headers=headers)

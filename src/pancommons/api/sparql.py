@@ -295,7 +295,8 @@ async def _query(request: Request, text: str, params: Params) -> Response:
     if fmt_param:
         accept = _FORMAT_PARAM[fmt_param]
     limits = Limits(settings.query_timeout, settings.max_rows)
-    return await run_query(request.app.state.store, query, _picker(accept), limits)
+    state = request.app.state
+    return await run_query(state.store, query, _picker(accept), limits, state.result_cache, accept)
 
 
 async def _update(request: Request, text: str, params: Params) -> Response:

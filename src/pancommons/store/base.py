@@ -187,6 +187,12 @@ class Store(ABC):
             if line:
                 yield line.split("\t")
 
+    def version(self) -> int | None:
+        """A number that stays the same exactly as long as the contents do, or None when that
+        cannot be known: a write is under way, or other clients may write (a remote store).
+        Answers computed at one version hold until it moves (``api.result_cache``)."""
+        return None
+
     @abstractmethod
     def graphs(self) -> list[str]:
         """The IRIs of the named graphs that hold at least one triple, sorted."""

@@ -25,6 +25,7 @@ from pancommons.store.base import (
     is_staging,
     open_source,
 )
+from pancommons.store.changes import Changes, Watched
 from pancommons.store.streaming import StreamingLoad
 
 
@@ -40,14 +41,16 @@ class EmbeddedStore(Store):
         self.read_only = read_only
         self._staging: set[str] = set()
         self._lock = threading.Lock()
+        self._changes = Changes()
         try:
             if path is None:
-                self._store = OxStore()
+                store = OxStore()
             elif read_only:
-                self._store = OxStore.read_only(str(path))
+                store = OxStore.read_only(str(path))
             else:
                 Path(path).mkdir(parents=True, exist_ok=True)
-                self._store = OxStore(str(path))
+                store = OxStore(str(path))
+            self._store = Watched(store, self._changes)
         except OSError as exc:
             if "lock" in str(exc).lower():
                 hint = (
@@ -115,6 +118,10 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError(str(exc)) from exc
         except OSError as exc:
             raise StoreError(f"query failed in {self.location}: {exc}") from exc
+
+    def version(self) -> int | None:
+        # A read-only open may sit beside a writer in another process: its changes are unseen.
+        return None if self.read_only else self._changes.current()
 
     def graphs(self) -> list[str]:
         # list(): the iterator is dropped here, on this thread, even if a read fails (pyoxigraph
@@ -293,10 +300,28 @@ class EmbeddedStore(Store):
             raise
         loader.commit()
 
+    def _hide(self, graph: str) -> None:
+        """Leave ``graph`` out of the union default graph. What queries see changes, so the
+        change is counted as a write (``version()``)."""
+        self._changes.begin()
+        try:
+            with self._lock:
+                self._staging.add(graph)
+        finally:
+            self._changes.end()
+
+    def _show(self, graph: str) -> None:
+        """Put ``graph`` back into the union default graph (counted as a write, as ``_hide``)."""
+        self._changes.begin()
+        try:
+            with self._lock:
+                self._staging.discard(graph)
+        finally:
+            self._changes.end()
+
     def _begin_hidden_load(self, graph: str) -> None:
         """Hide ``graph`` (empty) from the union and journal it, before loading it in place."""
-        with self._lock:
-            self._staging.add(graph)
+        self._hide(graph)
         self._store.add(_journal_entry(graph))
 
     def _end_hidden_load(self, graph: str, *, keep: bool) -> None:
@@ -305,8 +330,7 @@ class EmbeddedStore(Store):
                 self._store.remove_graph(NamedNode(graph))
         with suppress(OSError):
             self._store.remove(_journal_entry(graph))
-        with self._lock:
-            self._staging.discard(graph)
+        self._show(graph)
 
     def open_loader(self, graph: str, *, trusted: bool = False) -> StreamingLoad | None:
         """A loader fed while its data is produced, for a graph that is empty; else None
@@ -382,16 +406,14 @@ class _Tracked:
 
     def __enter__(self) -> str:
         self._stage = self._inner.__enter__()
-        with self._store._lock:
-            self._store._staging.add(self._stage)
+        self._store._hide(self._stage)
         return self._stage
 
     def __exit__(self, *exc: object) -> bool | None:
         try:
             return self._inner.__exit__(*exc)
         finally:
-            with self._store._lock:
-                self._store._staging.discard(self._stage or "")
+            self._store._show(self._stage or "")
 
 
 _JOURNAL = NamedNode(f"urn:x-pancommons{STAGING_MARKER}journal")
