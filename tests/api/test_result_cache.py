@@ -242,3 +242,22 @@ def test_a_remote_store_written_by_others_is_always_asked(
             headers={"Content-Type": "application/sparql-update"},
         ).raise_for_status()
     assert counts == [counts[0], counts[0] + 1, counts[0] + 2]
+
+
+def test_named_queries_are_kept_per_parameters_and_format(store: EmbeddedStore) -> None:
+    store.update(
+        f"INSERT DATA {{ GRAPH <{G}> {{ <http://example.org/d1> a <http://www.w3.org/ns/dcat#Dataset> }} }}"
+    )
+    with _client(store) as client:
+        url = "/queries/datasets-without-publication"
+        first = client.get(url, params={"format": "json"})
+        again = client.get(url, params={"format": "json"})
+        page = client.get(url, headers={"Accept": "text/html"})
+        assert [r.headers["x-cache"] for r in (first, again, page)] == ["miss", "hit", "miss"]
+        assert again.content == first.content and len(first.json()["results"]["bindings"]) == 1
+        assert client.get(url, headers={"Accept": "text/html"}).text == page.text
+        store.update(
+            f"INSERT DATA {{ GRAPH <{G}> {{ <http://example.org/d2> a <http://www.w3.org/ns/dcat#Dataset> }} }}"
+        )
+        after = client.get(url, params={"format": "json"})
+        assert after.headers["x-cache"] == "miss" and len(after.json()["results"]["bindings"]) == 2

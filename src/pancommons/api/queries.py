@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat
 
+from pancommons.api.result_cache import through_cache
 from pancommons.api.sparql_run import (
     LimitExceeded,
     Limits,
@@ -124,10 +125,15 @@ async def run_named_query(request: Request, name: str) -> Response:
     settings = settings_of(request)
     limits = Limits(settings.query_timeout, settings.max_rows)
     store = request.app.state.store
-    response = await in_daemon_thread(
-        lambda: answer(store, query, text, accept, root, limits=limits), limits.timeout
-    )
-    return response if response is not None else timeout_error(limits)
+
+    async def run() -> Response:
+        response = await in_daemon_thread(
+            lambda: answer(store, query, text, accept, root, limits=limits), limits.timeout
+        )
+        return response if response is not None else timeout_error(limits)
+
+    key = ("named", query.name, text, accept, root)
+    return await through_cache(request.app.state.result_cache, store, key, text, run)
 
 
 def answer(

@@ -26,8 +26,13 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from starlette.responses import Response
+
+from pancommons.store import Store
 
 _VOLATILE = re.compile(r"\b(?:now|rand|uuid|struuid)\s*\(|\bservice\b|\\[uU]", re.IGNORECASE)
 
@@ -111,3 +116,31 @@ class ResultCache:
                 "misses": self.misses,
                 "evictions": self.evictions,
             }
+
+
+_HIT = {"X-Cache": "hit"}
+
+
+async def through_cache(
+    cache: ResultCache | None,
+    store: Store,
+    key: Any,
+    text: str,
+    compute: Callable[[], Awaitable[Response]],
+) -> Response:
+    """The answer kept under ``key`` at the store's current version, else ``compute()`` (kept
+    when it is a 200). ``key`` must hold everything the answer depends on besides the graph;
+    ``text`` is the SPARQL that ``compute`` runs (volatile queries are not kept)."""
+    if cache is None or not cache.enabled:
+        return await compute()
+    version = store.version() if cacheable(text) else None
+    if version is not None:
+        hit = cache.get(key, version)
+        if hit is not None:
+            return Response(hit.body, media_type=hit.media_type, headers=_HIT)
+    response = await compute()
+    response.headers["X-Cache"] = "miss"
+    # Kept only if no write began since ``version`` was read: the answer is that version's.
+    if version is not None and response.status_code == 200 and store.version() == version:
+        cache.put(key, Answer(bytes(response.body), response.media_type or "", version))
+    return response

@@ -47,7 +47,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from pancommons.api.result_cache import Answer, ResultCache, cacheable
+from pancommons.api.result_cache import ResultCache, through_cache
 from pancommons.formats import is_tabular, serialize_result
 from pancommons.store import QuerySyntaxError, Store, StoreError
 
@@ -180,38 +180,25 @@ async def run_query(
     accept: str = "",
 ) -> Response:
     """Run ``query`` and serialise it in the format ``pick(is_graph)`` chooses (or return the
-    error response ``pick`` gives). With a ``cache``, an answer kept for the same query, dataset
-    and ``accept`` (all that ``pick`` chooses by) at the store's current version is given
-    without running anything, and a new successful answer is kept."""
-    key, version = None, None
-    if cache is not None and cache.enabled and cacheable(query.text):
-        version = store.version()
-        if version is not None:
-            key = (
-                query.text,
-                query.base_iri,
-                None if query.default_graph is None else tuple(query.default_graph),
-                None if query.named_graphs is None else tuple(query.named_graphs),
-                accept,
-            )
-            hit = cache.get(key, version)
-            if hit is not None:
-                return Response(hit.body, media_type=hit.media_type, headers=_HIT)
-    deadline = time.monotonic() + limits.timeout
-    response = await in_daemon_thread(
-        lambda: _evaluate(store, query, pick, limits, deadline), limits.timeout
+    error response ``pick`` gives). With a ``cache``, the answer kept for the same query,
+    dataset and ``accept`` (all that ``pick`` chooses by) while the graph is unchanged."""
+
+    async def evaluate() -> Response:
+        deadline = time.monotonic() + limits.timeout
+        response = await in_daemon_thread(
+            lambda: _evaluate(store, query, pick, limits, deadline), limits.timeout
+        )
+        return response if response is not None else timeout_error(limits)
+
+    key = (
+        "sparql",
+        query.text,
+        query.base_iri,
+        None if query.default_graph is None else tuple(query.default_graph),
+        None if query.named_graphs is None else tuple(query.named_graphs),
+        accept,
     )
-    if response is None:
-        return timeout_error(limits)
-    if cache is not None and cache.enabled:
-        response.headers["X-Cache"] = "miss"
-        # Kept only if no write began since ``version`` was read: the answer is that version's.
-        if key is not None and response.status_code == 200 and store.version() == version:
-            cache.put(key, Answer(bytes(response.body), response.media_type or "", version))
-    return response
-
-
-_HIT = {"X-Cache": "hit"}
+    return await through_cache(cache, store, key, query.text, evaluate)
 
 
 def _evaluate(
