@@ -119,7 +119,7 @@ def test_the_version_moves_around_every_write_and_is_unknown_during_one(
     store._hide(G)
     assert titles() == shown - 2  # G holds DATA since the staging swap
     moved()
-    store._show(G)
+    store._hide(G, hidden=False)
     assert titles() == shown
     moved()
     changes = Changes()

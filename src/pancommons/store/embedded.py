@@ -300,22 +300,16 @@ class EmbeddedStore(Store):
             raise
         loader.commit()
 
-    def _hide(self, graph: str) -> None:
-        """Leave ``graph`` out of the union default graph. What queries see changes, so the
-        change is counted as a write (``version()``)."""
+    def _hide(self, graph: str, hidden: bool = True) -> None:
+        """Leave ``graph`` out of the union default graph (``hidden=False``: put it back). What
+        queries see changes, so the change is counted as a write (``version()``)."""
         self._changes.begin()
         try:
             with self._lock:
-                self._staging.add(graph)
-        finally:
-            self._changes.end()
-
-    def _show(self, graph: str) -> None:
-        """Put ``graph`` back into the union default graph (counted as a write, as ``_hide``)."""
-        self._changes.begin()
-        try:
-            with self._lock:
-                self._staging.discard(graph)
+                if hidden:
+                    self._staging.add(graph)
+                else:
+                    self._staging.discard(graph)
         finally:
             self._changes.end()
 
@@ -330,7 +324,7 @@ class EmbeddedStore(Store):
                 self._store.remove_graph(NamedNode(graph))
         with suppress(OSError):
             self._store.remove(_journal_entry(graph))
-        self._show(graph)
+        self._hide(graph, hidden=False)
 
     def open_loader(self, graph: str, *, trusted: bool = False) -> StreamingLoad | None:
         """A loader fed while its data is produced, for a graph that is empty; else None
@@ -413,7 +407,7 @@ class _Tracked:
         try:
             return self._inner.__exit__(*exc)
         finally:
-            self._store._show(self._stage or "")
+            self._store._hide(self._stage or "", hidden=False)
 
 
 _JOURNAL = NamedNode(f"urn:x-pancommons{STAGING_MARKER}journal")
