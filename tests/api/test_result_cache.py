@@ -49,12 +49,14 @@ def _client(store: EmbeddedStore, **settings: object) -> TestClient:
 
 
 def test_entries_are_served_only_at_their_version_and_bounded_in_bytes() -> None:
-    cache = ResultCache(800)  # entries up to 100 bytes
-    cache.put("a", Answer(b"x" * 100, "text/plain", 1))
-    assert cache.get("a", 1) == Answer(b"x" * 100, "text/plain", 1)
+    cache = ResultCache(800)  # entries up to 100 bytes, key text included
+    cache.put("a", Answer(b"x" * 99, "text/plain", 1))
+    assert cache.get("a", 1) == Answer(b"x" * 99, "text/plain", 1)
     assert cache.get("a", 2) is None and cache.get("a", None) is None
-    cache.put("big", Answer(b"x" * 101, "text/plain", 1))  # larger than an eighth: not kept
+    cache.put("big", Answer(b"x" * 98, "text/plain", 1))  # 101 bytes: more than an eighth
     assert cache.get("big", 1) is None
+    cache.put(("q" * 101,), Answer(b"", "text/plain", 1))  # a long query weighs its length
+    assert cache.get(("q" * 101,), 1) is None
     for i in range(8):
         cache.put(i, Answer(b"y" * 100, "text/plain", 1))
     # 800 bytes hold eight: "a" was the least recently used, so it went first

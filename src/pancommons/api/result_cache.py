@@ -13,7 +13,7 @@ Not kept either:
 - answers of queries that may differ from one evaluation to the next: ``NOW()``, ``RAND()``,
   ``UUID()``, ``STRUUID()`` and ``SERVICE`` (another endpoint's data), or that may spell such a
   word with a ``\\u`` escape;
-- errors, and answers larger than an eighth of the cache;
+- errors, and answers larger than an eighth of the cache (the query text counts too);
 - anything when the store cannot tell its version (a remote store: other clients may write it).
 
 The cache holds at most ``query_cache_mb`` MiB of answers (``PANCOMMONS_QUERY_CACHE_MB``; 0 turns
@@ -49,15 +49,24 @@ class Answer:
     version: int
 
 
+def _weight(key: Any, answer: Answer) -> int:
+    """Bytes an entry holds: its body and the text in its key (a query may be megabytes)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    text = sum(len(p) for p in parts if isinstance(p, str))
+    text += sum(len(g) for p in parts if isinstance(p, tuple) for g in p if isinstance(g, str))
+    return len(answer.body) + text
+
+
 class ResultCache:
-    """Answers by key, at most ``max_bytes`` of bodies, least recently used first out.
+    """Answers by key, at most ``max_bytes`` of bodies and key text, least recently used first
+    out.
 
     Safe to share between threads; every operation is a few dictionary steps under a lock."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
         self.max_entry = self.max_bytes // 8
-        self._entries: OrderedDict[Any, Answer] = OrderedDict()
+        self._entries: OrderedDict[Any, tuple[Answer, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -71,13 +80,13 @@ class ResultCache:
     def get(self, key: Any, version: int | None) -> Answer | None:
         """The answer kept for ``key`` if it was computed at ``version``; a miss otherwise."""
         with self._lock:
-            answer = self._entries.get(key)
-            if answer is None or version is None or answer.version != version:
+            entry = self._entries.get(key)
+            if entry is None or version is None or entry[0].version != version:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return answer
+            return entry[0]
 
     def put(self, key: Any, answer: Answer) -> None:
         """Keep ``answer`` (unless it is too large or older than what is kept), dropping the
@@ -85,12 +94,12 @@ class ResultCache:
 
         All entries share one version: the version only moves forward, and entries of an older
         one can never be served again."""
-        size = len(answer.body)
+        size = _weight(key, answer)
         if size > self.max_entry:
             return
         with self._lock:
             if self._entries:
-                kept = next(iter(self._entries.values())).version
+                kept = next(iter(self._entries.values()))[0].version
                 if answer.version < kept:
                     return  # computed before a write that newer answers already saw
                 if answer.version > kept:
@@ -98,12 +107,12 @@ class ResultCache:
                     self._bytes = 0
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= old[1]
             while self._bytes + size > self.max_bytes and self._entries:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                _, (_, weight) = self._entries.popitem(last=False)
+                self._bytes -= weight
                 self.evictions += 1
-            self._entries[key] = answer
+            self._entries[key] = (answer, size)
             self._bytes += size
 
     def stats(self) -> dict[str, int]:
