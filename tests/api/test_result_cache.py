@@ -65,7 +65,7 @@ def test_entries_are_served_only_at_their_version_and_bounded_in_bytes() -> None
     cache.put(0, Answer(b"z", "text/plain", 0))  # computed before a write newer ones saw
     assert cache.get(0, 1) is not None and cache.get(0, 0) is None
     cache.put("new", Answer(b"n", "text/plain", 2))  # a newer version retires every entry
-    assert cache.stats()["entries"] == 1 and cache.stats()["bytes"] == 1
+    assert cache.stats()["entries"] == 1 and cache.stats()["bytes"] == 4  # "new" + body
     assert cache.get("new", 2) is not None and cache.get(1, 1) is None
 
 
