@@ -26,8 +26,7 @@ from pancommons.api.sparql_run import (
     Limits,
     bounded_body,
     check_limits,
-    in_daemon_thread,
-    timeout_error,
+    in_time,
 )
 from pancommons.api.write_access import settings_of
 from pancommons.formats import (
@@ -125,15 +124,14 @@ async def run_named_query(request: Request, name: str) -> Response:
     settings = settings_of(request)
     limits = Limits(settings.query_timeout, settings.max_rows)
     store = request.app.state.store
-
-    async def run() -> Response:
-        response = await in_daemon_thread(
-            lambda: answer(store, query, text, accept, root, limits=limits), limits.timeout
-        )
-        return response if response is not None else timeout_error(limits)
-
     key = ("named", query.name, text, accept, root)
-    return await through_cache(request.app.state.result_cache, store, key, text, run)
+    return await through_cache(
+        request.app.state.result_cache,
+        store,
+        key,
+        text,
+        lambda: in_time(lambda: answer(store, query, text, accept, root, limits=limits), limits),
+    )
 
 
 def answer(

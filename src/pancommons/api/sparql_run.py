@@ -29,7 +29,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -162,6 +162,13 @@ async def in_daemon_thread(func: Callable[[], T], timeout: float) -> T | None:
         timer.cancel()
 
 
+async def in_time(func: Callable[[], Response], limits: Limits) -> Response:
+    """``func()`` on a query thread, or the 503 answer if it has not finished within
+    ``limits.timeout`` (the thread is then abandoned; see the module docstring)."""
+    response = await in_daemon_thread(func, limits.timeout)
+    return response if response is not None else timeout_error(limits)
+
+
 def timeout_error(limits: Limits) -> JSONResponse:
     return error(
         503,
@@ -183,12 +190,9 @@ async def run_query(
     error response ``pick`` gives). With a ``cache``, the answer kept for the same query,
     dataset and ``accept`` (all that ``pick`` chooses by) while the graph is unchanged."""
 
-    async def evaluate() -> Response:
+    def evaluate() -> Awaitable[Response]:
         deadline = time.monotonic() + limits.timeout
-        response = await in_daemon_thread(
-            lambda: _evaluate(store, query, pick, limits, deadline), limits.timeout
-        )
-        return response if response is not None else timeout_error(limits)
+        return in_time(lambda: _evaluate(store, query, pick, limits, deadline), limits)
 
     key = (
         "sparql",

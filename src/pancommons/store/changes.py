@@ -73,7 +73,6 @@ class Watched:
     """A pyoxigraph ``Store`` whose writes are counted in ``changes``."""
 
     def __init__(self, store: OxStore, changes: Changes) -> None:
-        self.inner = store
         self.changes = changes
         for name in _READS:
             setattr(self, name, getattr(store, name))
@@ -92,9 +91,6 @@ class Watched:
 
         counted.__doc__ = write.__doc__
         return counted
-
-    def __len__(self) -> int:
-        return len(self.inner)
 
     def __getattr__(self, name: str) -> Any:
         # Only for names pyoxigraph adds after this list was written: refuse rather than let a
