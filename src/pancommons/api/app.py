@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from pancommons import __version__
 from pancommons.api import dcat, fair, graph_store, oai, pages, queries, sparql
+from pancommons.api.panosc import routes as panosc_routes
 from pancommons.api.result_cache import ResultCache
 from pancommons.config import Settings
 from pancommons.store import Store, StoreError, open_store
@@ -81,5 +82,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(queries.router)
     app.include_router(oai.router)
     app.include_router(dcat.router)
+    app.include_router(panosc_routes.router)
     app.include_router(pages.router)
     return app
