@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pancommons.harvest.mapping import terms as T
 
 PANET = "http://purl.org/pan-science/PaNET/"
-PUBLIC = (T.ACCESS_PUBLIC, "http://purl.org/coar/access_right/c_abf2")
 NOT_PUBLIC = (
     T.ACCESS_NON_PUBLIC,
     T.ACCESS_RESTRICTED,
@@ -62,6 +61,13 @@ _DATE = """BIND(IF(DATATYPE(?_d) = xsd:gYear, xsd:dateTime(CONCAT(STR(?_d), "-01
      IF(DATATYPE(?_d) = xsd:date, xsd:dateTime(CONCAT(STR(?_d), "T00:00:00Z")),
         xsd:dateTime(?_d))) AS ?V)"""
 
+
+# Public unless its access rights say otherwise (non-public, restricted, embargoed, metadata
+# only): catalogues publish what they may; a dataset without access rights is not hidden.
+_IS_PUBLIC = (
+    f"?X a ?_class BIND(NOT EXISTS {{ ?X dct:accessRights ?_a FILTER(?_a IN ({_in(NOT_PUBLIC)})) }}"
+    " AS ?V)"
+)
 
 # The IRI as an id (PaNOSC ids are ephemeral; ours are at least stable).
 _ID = "?X a ?_class BIND(STR(?X) AS ?V)"
@@ -130,8 +136,7 @@ GRAPH: dict[str, ModelGraph] = {
         {
             "pid": PID,
             "title": _text("dct:title"),
-            "isPublic": "?X a dcat:Dataset BIND(EXISTS { ?X dct:accessRights ?_a "
-            f"FILTER(?_a IN ({_in(PUBLIC)})) }} AS ?V)",
+            "isPublic": _IS_PUBLIC,
             "creationDate": _date(
                 "{ ?X dct:created ?_d } UNION { FILTER NOT EXISTS { ?X dct:created ?_c } "
                 "?X dct:issued ?_d }"
@@ -156,8 +161,7 @@ GRAPH: dict[str, ModelGraph] = {
         DOCUMENT_NODES,
         {
             "pid": PID,
-            "isPublic": f"?X a ?_class BIND(NOT EXISTS {{ ?X dct:accessRights ?_a "
-            f"FILTER(?_a IN ({_in(NOT_PUBLIC)})) }} AS ?V)",
+            "isPublic": _IS_PUBLIC,
             "type": '?X a ?_class BIND(IF(EXISTS { ?X a pan:Proposal }, "proposal", '
             '"publication") AS ?V)',
             "title": _text("dct:title"),

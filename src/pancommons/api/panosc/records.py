@@ -35,6 +35,12 @@ from pancommons.store.base import Store
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TOP_MODELS = {"Datasets": "Dataset", "Documents": "Document", "Instruments": "Instrument"}
 _LISTS = {("Document", "keywords")}
+_REQUIRED = {
+    ("Dataset", "title"): "",
+    ("Document", "title"): "",
+    ("Instrument", "name"): "pid",
+    ("Parameter", "unit"): "",
+}
 _SCORED = {"Dataset", "Document", "Instrument"}
 Check = Callable[[], None]
 
@@ -209,8 +215,11 @@ class Reader:
                 continue
             found = values.get(name)
             if not found:
-                if model == "Parameter" and name == "unit":
-                    rec[name] = ""
+                if (model, name) in _REQUIRED:
+                    # The PaNOSC model requires it: an empty title (nothing invented), an
+                    # instrument's pid as its name (clients require a non-empty one).
+                    fallback = _REQUIRED[(model, name)]
+                    rec[name] = rec.get("pid", "") if fallback == "pid" else fallback
                 continue
             if (model, name) in _LISTS:
                 rec[name] = sorted(set(found))

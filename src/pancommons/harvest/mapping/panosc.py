@@ -38,6 +38,8 @@ from pancommons.harvest.mapping.units import add_parameter
 from pancommons.vocab import quote_all
 
 PI_ROLES = {"principal investigator", "principal_investigator", "pi", "proposer"}
+# Roles whose people are the document's creators: a proposal's PI, a publication's authors.
+CREATOR_ROLES = PI_ROLES | {"author", "creator"}
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s?#]*$")
 
 
@@ -236,7 +238,7 @@ def _member(ctx: Context, t: Triples, doc: str, m: dict[str, Any]) -> None:
     if node is None:
         return
     role = str(m.get("role") or "").strip().lower()
-    t.add(doc, T.CREATOR if role in PI_ROLES else T.CONTRIBUTOR, node)
+    t.add(doc, T.CREATOR if role in CREATOR_ROLES else T.CONTRIBUTOR, node)
     affiliations = m.get("affiliations") or []
     if isinstance(m.get("affiliation"), dict):
         affiliations = [*affiliations, m["affiliation"]]
@@ -291,6 +293,13 @@ def instrument(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     t.add(node, T.IDENTIFIER, literal(pid))
     t.text(node, T.TITLE, rec.get("name"))
     fac = ctx.facility_node(t)
+    named = str(rec.get("facility") or "").strip()
+    if named and (fac is None or named != ctx.facility_name):
+        # an aggregator (the federated search, PaN Commons) serves instruments of many
+        # facilities: the record's own facility, by name, wins over the source's
+        fac = iri(ctx.mint("facility", named))
+        t.type(fac, T.FACILITY, T.ORGANIZATION)
+        t.text(fac, T.NAME, named)
     if fac:
         t.add(node, T.P_FACILITY, fac)
     return node
