@@ -216,6 +216,11 @@ def _where(data: Any, model: Model, path: str, depth: int) -> Condition:
 
 def _compare(name: str, value: Any, model: Model, path: str) -> Compare:
     _field(name, model, path)
+    if name == "score":
+        raise FilterError(
+            f"{path}: the score is computed from 'query', not stored; give a query, results "
+            "come ordered by score"
+        )
     kind = model.fields[name]
     if isinstance(value, dict):
         if len(value) != 1:

@@ -69,6 +69,15 @@ _IS_PUBLIC = (
     " AS ?V)"
 )
 
+# A document's DOI: named by its IRI (lower case, DESIGN §4), shown in its registered form
+# when an identifier gives it.
+_DOI = """{ ?X dct:identifier ?_i
+  FILTER(STRSTARTS(STR(?X), "https://doi.org/") && LCASE(STR(?_i)) = SUBSTR(STR(?X), 17))
+  BIND(STR(?_i) AS ?V) }
+UNION { ?X a ?_class FILTER(STRSTARTS(STR(?X), "https://doi.org/") && NOT EXISTS {
+    ?X dct:identifier ?_j FILTER(LCASE(STR(?_j)) = SUBSTR(STR(?X), 17)) })
+  BIND(SUBSTR(STR(?X), 17) AS ?V) }"""
+
 # The IRI as an id (PaNOSC ids are ephemeral; ours are at least stable).
 _ID = "?X a ?_class BIND(STR(?X) AS ?V)"
 
@@ -167,8 +176,7 @@ GRAPH: dict[str, ModelGraph] = {
             "title": _text("dct:title"),
             "summary": "{ ?X dct:description ?_t } UNION { ?X dct:abstract ?_t } "
             "BIND(STR(?_t) AS ?V)",
-            "doi": '?X a ?_class FILTER(STRSTARTS(STR(?X), "https://doi.org/")) '
-            "BIND(SUBSTR(STR(?X), 17) AS ?V)",
+            "doi": _DOI,
             "startDate": _date("?_s pan:proposal ?X ; prov:startedAtTime ?_d"),
             "endDate": _date("?_s pan:proposal ?X ; prov:endedAtTime ?_d"),
             "releaseDate": _date("?X dct:available ?_d"),

@@ -245,7 +245,7 @@ def _show_in(rec: dict[str, Any], values: dict[str, list[Any]], conv: Conversion
     si, unit = values.get("siValue"), values.get("siUnit")
     if si and unit and unit[0] == conv.si_unit and isinstance(si[0], int | float):
         value = conv.from_si(float(si[0]))
-        rec["value"] = round(value, 12)
+        rec["value"] = float(f"{value:.12g}")  # 0.93 keV, not 0.9299999999999999
         rec["unit"] = conv.unit
 
 

@@ -258,6 +258,8 @@ def select_nodes(
         head += " ?score"
         order_by.append("DESC(?score)")
     for i, (name, desc) in enumerate(flt.order):
+        if name == "score":  # with a query, results already come by score; else all are 0
+            continue
         k = f"?k{i}"
         pattern = instantiate(GRAPH[model].fields[name], tr.vars, "?x", v=k, e="?e")
         keys.append(f"({'MAX' if desc else 'MIN'}({k}) AS ?o{i})")
