@@ -277,3 +277,27 @@ def test_techniques_match_panet_descendants(api: TestClient, demo_store: Any) ->
             {"include": [{"relation": "techniques", "scope": {"where": {"pid": tagged}}}]},
         )
         assert {r["pid"] for r in narrow} <= {r["pid"] for r in found}
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_every_field_and_relation_is_queryable(api: TestClient, model: str) -> None:
+    """Each field's pattern, through each relation that leads to its model, is valid SPARQL
+    and runs (regression: a missing '.' in one pattern made every Instruments request a 500)."""
+    samples = {"string": "x", "number": 1, "boolean": True, "date": "2020-01-01", "any": "x"}
+    m = MODELS[model]
+    routes = [(c, None) for c, top in MODEL_OF.items() if top == model]
+    for collection, top in MODEL_OF.items():
+        for rel, target in MODELS[top].relations.items():
+            if target == model:
+                routes.append((collection, rel))
+    for name, kind in m.fields.items():
+        if name == "score":
+            continue
+        where = {name: {"neq": samples[kind]}}
+        for collection, rel in routes:
+            scope = {"where": where}
+            flt = {"where": where} if rel is None else {
+                "include": [{"relation": rel, "scope": scope}], "order": "pid DESC"
+            }  # fmt: skip
+            r = api.get(f"/api/{collection}", params={"filter": json.dumps(flt)})
+            assert r.status_code == 200, (collection, rel, name, r.text)

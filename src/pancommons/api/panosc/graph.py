@@ -51,10 +51,9 @@ def _in(iris: tuple[str, ...]) -> str:
 
 # The pid of a node: its dct:identifier values, else the DOI or Handle its IRI names, else the
 # IRI itself (never empty, so every record has one).
-PID = """{ ?X dct:identifier ?_id BIND(STR(?_id) AS ?V) }
-UNION { ?X a ?_class FILTER NOT EXISTS { ?X dct:identifier ?_any }
-  BIND(IF(STRSTARTS(STR(?X), "https://doi.org/"), SUBSTR(STR(?X), 17),
-       IF(STRSTARTS(STR(?X), "https://hdl.handle.net/"), SUBSTR(STR(?X), 24), STR(?X))) AS ?V) }"""
+PID = """?X a ?_class OPTIONAL { ?X dct:identifier ?_id }
+BIND(COALESCE(STR(?_id), IF(STRSTARTS(STR(?X), "https://doi.org/"), SUBSTR(STR(?X), 17),
+     IF(STRSTARTS(STR(?X), "https://hdl.handle.net/"), SUBSTR(STR(?X), 24), STR(?X)))) AS ?V)"""
 
 # A date as xsd:dateTime: dates at midnight UTC, years on 1 January.
 _DATE = """BIND(IF(DATATYPE(?_d) = xsd:gYear, xsd:dateTime(CONCAT(STR(?_d), "-01-01T00:00:00Z")),
@@ -71,12 +70,9 @@ _IS_PUBLIC = (
 
 # A document's DOI: named by its IRI (lower case, DESIGN §4), shown in its registered form
 # when an identifier gives it.
-_DOI = """{ ?X dct:identifier ?_i
-  FILTER(STRSTARTS(STR(?X), "https://doi.org/") && LCASE(STR(?_i)) = SUBSTR(STR(?X), 17))
-  BIND(STR(?_i) AS ?V) }
-UNION { ?X a ?_class FILTER(STRSTARTS(STR(?X), "https://doi.org/") && NOT EXISTS {
-    ?X dct:identifier ?_j FILTER(LCASE(STR(?_j)) = SUBSTR(STR(?X), 17)) })
-  BIND(SUBSTR(STR(?X), 17) AS ?V) }"""
+_DOI = """?X a ?_class FILTER(STRSTARTS(STR(?X), "https://doi.org/"))
+OPTIONAL { ?X dct:identifier ?_i FILTER(LCASE(STR(?_i)) = SUBSTR(STR(?X), 17)) }
+BIND(COALESCE(STR(?_i), SUBSTR(STR(?X), 17)) AS ?V)"""
 
 # The IRI as an id (PaNOSC ids are ephemeral; ours are at least stable).
 _ID = "?X a ?_class BIND(STR(?X) AS ?V)"
@@ -108,7 +104,9 @@ class ModelGraph:
 
 
 DATASET_NODES = "?X a dcat:Dataset ."
+# Listing: the two classes' members (a union of two scans); as a check on a bound node: its type.
 DOCUMENT_NODES = "{ ?X a pan:Proposal } UNION { ?X a fabio:Expression }"
+IS_DOCUMENT = "?X a ?_type FILTER(?_type IN (pan:Proposal, fabio:Expression))"
 INSTRUMENT_NODES = "?X a pan:Instrument ."
 # A technique: a PaNET class or a skos:Concept (a label not yet matched to PaNET) tagging data.
 TECHNIQUE_NODES = (
@@ -118,15 +116,13 @@ TECHNIQUE_NODES = (
 
 # dataset ?X → document ?Y: the proposal of its series or experiment; the publications that
 # reference it or cite it, or cite its series.
-_DATASET_DOCUMENTS = f"""{{ ?X dcat:inSeries/pan:proposal ?Y }}
-UNION {{ ?X prov:wasGeneratedBy/pan:proposal ?Y }}
-UNION {{ ?X dct:isReferencedBy ?Y }}
-UNION {{ ?Y cito:citesAsDataSource ?X }}
-UNION {{ ?X dcat:inSeries ?_series . ?Y cito:citesAsDataSource ?_series }}
-{DOCUMENT_NODES.replace("?X", "?Y")}"""
+_DATASET_DOCUMENTS = (
+    "?X (dcat:inSeries/pan:proposal)|(prov:wasGeneratedBy/pan:proposal)|dct:isReferencedBy"
+    "|^cito:citesAsDataSource|(dcat:inSeries/^cito:citesAsDataSource) ?Y .\n"
+    + IS_DOCUMENT.replace("?X", "?Y")
+)
 
-_DATASET_INSTRUMENT = """{ ?X pan:instrument ?Y } UNION { ?X prov:wasGeneratedBy/prov:used ?Y }
-?Y a pan:Instrument ."""
+_DATASET_INSTRUMENT = "?X pan:instrument|(prov:wasGeneratedBy/prov:used) ?Y . ?Y a pan:Instrument ."
 
 
 def _swap(pattern: str) -> str:
@@ -147,8 +143,8 @@ GRAPH: dict[str, ModelGraph] = {
             "title": _text("dct:title"),
             "isPublic": _IS_PUBLIC,
             "creationDate": _date(
-                "{ ?X dct:created ?_d } UNION { FILTER NOT EXISTS { ?X dct:created ?_c } "
-                "?X dct:issued ?_d }"
+                "?X dct:created|dct:issued ?_d "
+                "FILTER(EXISTS { ?X dct:created ?_d } || NOT EXISTS { ?X dct:created ?_c })"
             ),
             "size": "?X dcat:byteSize ?V",
             "documentId": _via(_DATASET_DOCUMENTS, PID),
@@ -159,9 +155,7 @@ GRAPH: dict[str, ModelGraph] = {
             "techniques": Relation(TECHNIQUE_NODES.replace("?X", "?Y").replace("?_d", "?X")),
             "instrument": Relation(_DATASET_INSTRUMENT, many=False),
             "files": Relation("?X dcat:distribution ?Y"),
-            "parameters": Relation(
-                "{ ?X pan:parameter ?Y } UNION { ?X prov:wasGeneratedBy/pan:parameter ?Y }"
-            ),
+            "parameters": Relation("?X pan:parameter|(prov:wasGeneratedBy/pan:parameter) ?Y ."),
             "samples": Relation("?X pan:sample ?Y"),
         },
         ("dct:title", "dct:description", "dcat:keyword"),
@@ -174,8 +168,7 @@ GRAPH: dict[str, ModelGraph] = {
             "type": '?X a ?_class BIND(IF(EXISTS { ?X a pan:Proposal }, "proposal", '
             '"publication") AS ?V)',
             "title": _text("dct:title"),
-            "summary": "{ ?X dct:description ?_t } UNION { ?X dct:abstract ?_t } "
-            "BIND(STR(?_t) AS ?V)",
+            "summary": "?X dct:description|dct:abstract ?_t BIND(STR(?_t) AS ?V)",
             "doi": _DOI,
             "startDate": _date("?_s pan:proposal ?X ; prov:startedAtTime ?_d"),
             "endDate": _date("?_s pan:proposal ?X ; prov:endedAtTime ?_d"),
@@ -186,12 +179,12 @@ GRAPH: dict[str, ModelGraph] = {
         },
         {
             "datasets": Relation(
-                _swap(_DATASET_DOCUMENTS).replace(DOCUMENT_NODES, "?Y a dcat:Dataset .")
+                _swap(_DATASET_DOCUMENTS).replace(IS_DOCUMENT, "?Y a dcat:Dataset .")
             ),
             "members": Relation(
-                "{ ?X dct:creator ?Y BIND(IF(EXISTS { ?X a pan:Proposal }, "
-                '"principal investigator", "author") AS ?E) } '
-                'UNION { ?X dct:contributor ?Y BIND("contributor" AS ?E) } ?Y a foaf:Person .'
+                "VALUES ?_rel { dct:creator dct:contributor } ?X ?_rel ?Y . ?Y a foaf:Person "
+                'BIND(IF(?_rel = dct:contributor, "contributor", IF(EXISTS { ?X a pan:Proposal },'
+                ' "principal investigator", "author")) AS ?E)'
             ),
             "parameters": Relation("?X pan:parameter ?Y"),
         },
@@ -202,8 +195,9 @@ GRAPH: dict[str, ModelGraph] = {
         {
             "pid": PID,
             "name": _text("dct:title"),
-            "facility": "{ ?X pan:facility ?_f } UNION { FILTER NOT EXISTS { ?X pan:facility ?_g }"
-            " ?X dct:publisher ?_f } ?_f foaf:name ?_n BIND(STR(?_n) AS ?V)",
+            "facility": "?X pan:facility|dct:publisher ?_f . ?_f foaf:name ?_n "
+            "FILTER(EXISTS { ?X pan:facility ?_f } || NOT EXISTS { ?X pan:facility ?_g }) "
+            "BIND(STR(?_n) AS ?V)",
         },
         {"datasets": Relation(_swap(_DATASET_INSTRUMENT) + "\n?Y a dcat:Dataset .")},
         ("dct:title",),
@@ -211,13 +205,11 @@ GRAPH: dict[str, ModelGraph] = {
     "Technique": ModelGraph(
         TECHNIQUE_NODES,
         {
-            "pid": f'{{ ?X a ?_class FILTER(STRSTARTS(STR(?X), "{PANET}")) '
-            "BIND(STR(?X) AS ?V) }\n"
-            f"UNION {{ ?X skos:exactMatch ?_p "
-            f'FILTER(STRSTARTS(STR(?_p), "{PANET}")) BIND(STR(?_p) AS ?V) }}\n'
-            f'UNION {{ ?X a ?_class FILTER(!STRSTARTS(STR(?X), "{PANET}") && '
-            "NOT EXISTS { ?X skos:exactMatch ?_q }) BIND(STR(?X) AS ?V) }",
-            "name": "{ ?X rdfs:label ?_l } UNION { ?X skos:prefLabel ?_l } BIND(STR(?_l) AS ?V)",
+            # a PaNET class's IRI; a label matched to PaNET: that class's; else its own
+            "pid": "?X a ?_class OPTIONAL { ?X skos:exactMatch ?_p "
+            f'FILTER(STRSTARTS(STR(?_p), "{PANET}")) }}\n'
+            f'BIND(IF(STRSTARTS(STR(?X), "{PANET}"), STR(?X), COALESCE(STR(?_p), STR(?X))) AS ?V)',
+            "name": "?X rdfs:label|skos:prefLabel ?_l BIND(STR(?_l) AS ?V)",
         },
     ),
     "Parameter": ModelGraph(
@@ -244,9 +236,8 @@ GRAPH: dict[str, ModelGraph] = {
     "Sample": ModelGraph(
         "?_d pan:sample ?X",
         {
-            "pid": "{ ?X dct:identifier ?_id BIND(STR(?_id) AS ?V) } UNION "
-            "{ ?_d pan:sample ?X FILTER NOT EXISTS { ?X dct:identifier ?_any } "
-            "BIND(STR(?X) AS ?V) }",
+            "pid": "?_d pan:sample ?X OPTIONAL { ?X dct:identifier ?_id } "
+            "BIND(COALESCE(STR(?_id), STR(?X)) AS ?V)",
             "name": _text("dct:title"),
             "description": _text("dct:description"),
         },
@@ -286,4 +277,6 @@ GRAPH: dict[str, ModelGraph] = {
 # Technique conditions match a technique or any narrower one (PaNET's class hierarchy, whose
 # reflexive-transitive closure ontology.py materialises): a condition on ``pid`` or ``name`` is
 # tested on every technique the node falls under.
-TECHNIQUE_ANCESTORS = "?X skos:exactMatch? ?_m . ?_m rdfs:subClassOf? ?A ."
+# One path, not ``skos:exactMatch? / rdfs:subClassOf?`` (same nodes; Oxigraph evaluates the
+# chain of two optional steps twenty times slower).
+TECHNIQUE_ANCESTORS = "?X (skos:exactMatch|rdfs:subClassOf|(skos:exactMatch/rdfs:subClassOf))? ?A ."
