@@ -41,6 +41,7 @@ OPERATORS = (
 )
 MAX_LIMIT = 1000
 MAX_DEPTH = 8
+MAX_SKIP = 10**9
 
 
 class FilterError(ValueError):
@@ -90,6 +91,8 @@ def parse(raw: str | dict[str, Any] | None, model: str) -> Filter:
             data = json.loads(raw)
         except ValueError as exc:
             raise FilterError(f"filter: not JSON ({exc})") from None
+        except RecursionError:
+            raise FilterError(f"filter: nested more than {MAX_DEPTH} levels") from None
     else:
         data = raw
     return _filter(data, MODELS[model], "filter", 0, top=True)
@@ -128,10 +131,12 @@ def _filter(data: Any, model: Model, path: str, depth: int, *, top: bool = False
 def _count(value: Any, path: str, cap: int | None) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise FilterError(f"{path}: a non-negative integer, not {json.dumps(value)}")
+    if value > MAX_SKIP:
+        raise FilterError(f"{path}: at most {MAX_SKIP}")
     if cap is not None and value > cap:
         raise FilterError(f"{path}: at most {cap}; page with skip")
     return value
@@ -178,6 +183,8 @@ def _includes(value: Any, model: Model, path: str, depth: int) -> list[Include]:
             if extra:
                 raise FilterError(f"{where}.{sorted(extra)[0]}: use 'relation' and 'scope'")
             relation, scope = item.get("relation"), item.get("scope") or {}
+            if not isinstance(relation, str):
+                raise FilterError(f"{where}.relation: a relation name, not {_kind(relation)}")
         else:
             raise FilterError(f"{where}: a relation name or {{relation, scope}}")
         if relation not in model.relations:

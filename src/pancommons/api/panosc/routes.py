@@ -48,6 +48,8 @@ def _filter(request: Request, model: str, *, where_only: bool = False) -> Filter
                 data["where"] = json.loads(raw_where)
             except ValueError as exc:
                 raise FilterError(f"where: not JSON ({exc})") from None
+            except RecursionError:
+                raise FilterError("where: nested too deeply") from None
         elif params.get("filter"):  # some clients send the whole filter to /count
             data = _json(params["filter"], "filter")
             data = {k: v for k, v in data.items() if k in ("where", "query")}
@@ -63,6 +65,8 @@ def _json(text: str, name: str) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         raise FilterError(f"{name}: not JSON ({exc})") from None
+    except RecursionError:
+        raise FilterError(f"{name}: nested too deeply") from None
     if not isinstance(data, dict):
         raise FilterError(f"{name}: a JSON object")
     return data

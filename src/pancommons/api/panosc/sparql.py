@@ -76,8 +76,10 @@ def literal(value: Any, kind: str, where: str = "value") -> str:
     """A request value as a SPARQL term of the field's kind (escaped by pyoxigraph)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) < 2**63:
         return str(Literal(str(value), datatype=NamedNode(XSD + "integer")))
+    if isinstance(value, int):  # beyond the store's 64-bit integers: compared as a double
+        value = float(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise FilterError(f"{where}: a finite number")
@@ -94,11 +96,19 @@ def iso_datetime(text: str, where: str = "value") -> str:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise FilterError(f"{where}: an ISO 8601 date, not {text!r}") from None
-    if parsed.tzinfo is None:
-        return parsed.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(parsed) + "Z"
+    stamp = (
+        f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d}T"
+        f"{parsed.hour:02d}:{parsed.minute:02d}:{parsed.second:02d}{_fraction(parsed)}"
+    )
     offset = parsed.utcoffset()
-    zone = "Z" if not offset else parsed.strftime("%z")[:3] + ":" + parsed.strftime("%z")[3:]
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(parsed) + zone
+    if offset is None or not offset:
+        return stamp + "Z"
+    minutes, rest = divmod(int(offset.total_seconds()), 60)
+    if rest:
+        raise FilterError(f"{where}: a time zone in whole minutes, not {text!r}")
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{stamp}{sign}{hours:02d}:{mins:02d}"
 
 
 def _fraction(d: datetime) -> str:
