@@ -223,9 +223,39 @@ def operand_date(text: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def simple_fold(c: str) -> str:
+    """``c`` under Unicode simple case folding (what case-insensitive regular expressions use;
+    Python's ``re.IGNORECASE`` also equates İ and ı with i, which folding does not)."""
+    for folded in (c.casefold(), c.lower()):
+        if len(folded) == 1:
+            return folded
+    return c
+
+
+@functools.cache
+def fold_classes() -> dict[str, str]:
+    """Each character that has case variants → all the characters that fold as it does."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for cp in range(0x110000):
+        if not 0xD800 <= cp <= 0xDFFF:
+            groups[simple_fold(chr(cp))].append(chr(cp))
+    return {c: "".join(g) for g in groups.values() if len(g) > 1 for c in g}
+
+
 def like_pattern(pattern: str) -> re.Pattern[str]:
-    body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL)
+    """A LIKE pattern as a case-insensitive (simple case folding), unanchored expression."""
+    classes = fold_classes()
+    parts = []
+    for c in pattern:
+        if c == "%":
+            parts.append(".*")
+        elif c == "_":
+            parts.append(".")
+        elif c in classes:
+            parts.append("[" + "".join(re.escape(x) for x in classes[c]) + "]")
+        else:
+            parts.append(re.escape(c))
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def _compare(a: Any, b: Any, op: str) -> bool:
@@ -338,15 +368,19 @@ class Oracle:
         return [string(x.value)] if self.typed(x) else []
 
     def pid(self, x: Term, e: Edge = None) -> list[Value]:
-        ids = self.objects(x, DCT + "identifier")
-        if ids:
-            return strings(ids)
+        """Its dct:identifier values, else the DOI or Handle its IRI names, else the IRI (of a
+        typed node)."""
         if not self.typed(x):
             return []
+        derived = x.value
         for prefix in (DOI, HANDLE):
             if x.value.startswith(prefix):
-                return [string(x.value[len(prefix) :])]
-        return [string(x.value)]
+                derived = x.value[len(prefix) :]
+                break
+        ids = self.objects(x, DCT + "identifier")
+        return [string(i.value if not isinstance(i, Blank) else derived) for i in ids] or [
+            string(derived)
+        ]
 
     def is_document(self, y: Term) -> bool:
         return self.is_a(y, PAN + "Proposal") or self.is_a(y, FABIO + "Expression")
@@ -467,24 +501,22 @@ class Oracle:
             return strings(n for f in orgs for n in self.objects(f, FOAF + "name"))
 
         def technique_pid(x: Term, e: Edge) -> list[Value]:
-            out = []
-            if x.value.startswith(PANET) and self.typed(x):
-                out.append(string(x.value))
+            """A PaNET class's IRI; a label matched to PaNET: that class's; else its own."""
+            if not self.typed(x):
+                return []
+            if x.value.startswith(PANET):
+                return [string(x.value)]
             matches = self.objects(x, SKOS + "exactMatch")
-            out += [
-                string(m.value)
-                for m in matches
-                if isinstance(m, Iri | Lit) and m.value.startswith(PANET)
-            ]
-            if not x.value.startswith(PANET) and not matches and self.typed(x):
-                out.append(string(x.value))
-            return out
+            panet = [m for m in matches if not isinstance(m, Blank) and m.value.startswith(PANET)]
+            return strings(panet) or [string(x.value)]
 
         def sample_pid(x: Term, e: Edge) -> list[Value]:
+            if not self.subjects(PAN + "sample", x):
+                return []
             ids = self.objects(x, DCT + "identifier")
-            if ids:
-                return strings(ids)
-            return [string(x.value)] if self.subjects(PAN + "sample", x) else []
+            return [string(i.value if not isinstance(i, Blank) else x.value) for i in ids] or [
+                string(x.value)
+            ]
 
         def orcid(x: Term, e: Edge) -> list[Value]:
             if self.is_a(x, FOAF + "Person") and x.value.startswith(ORCID):

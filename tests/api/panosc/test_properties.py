@@ -34,17 +34,15 @@ PROPERTY = settings(
 )
 UNITS = ["eV", "keV", "GeV", "nm", "angstrom", "Å", "m", "mm", "um", "K", "celsius", "degC"]
 UNITS += ["deg", "s", "T", "MW", "bar", "furlong", "no-such-unit"]
-# What the generated filters leave out (each was a disagreement the tests below pin, now fixed;
-# the exclusions stay so that the property test explores the rest):
-# - conditions on these take seconds each on the demo graph, a where and an order on them tens
-#   of seconds (503): test_document_id_condition_answers_in_time; test_slow_fields_agree_...
-#   checks them by hand;
+# Conditions and order keys on these take 0.2-1.5 s each on the demo graph (before c6062c6 they
+# took seconds to tens of seconds, a 503): the generated filters leave them out to stay fast;
+# test_slow_fields_agree_with_the_oracle checks them by hand.
 SLOW = {("Dataset", "documentId"), ("Dataset", "instrumentId")}
-# - dates before the year 1000 match nothing (test_known_disagreements[year-999]);
-FIRST_YEAR = 1000
-# - integers beyond 64 bits match nothing (test_known_disagreements[integer-beyond-int64]), and
-#   beyond 2**53 the oracle's exact comparison is not the store's double one.
-LARGEST_INT = 2**53
+# Dates from year 1 (before dba8634 a year before 1000 matched nothing) and integers up to
+# 2**70 (beyond 2**63 matched nothing). Beyond 2**53 the oracle compares exactly where the store
+# compares doubles: the demo graph holds no number that large, so they agree.
+FIRST_YEAR = 1
+LARGEST_INT = 2**70
 SPECIALS = [*"'\"}{#>\\%_ <?.*+()[]^$|\n\tàéüßÅ", "😀", "\u0130", "日", "Ω", "\u212a"]
 
 
@@ -148,13 +146,13 @@ def date_text(d: datetime, style: str) -> str:
 
 @st.composite
 def date_operand(draw: st.DrawFn, existing: list[Value]) -> str:
-    choice = draw(st.integers(0, 9))
+    choice = draw(st.integers(0, 19))
     if choice == 0:
         return draw(st.one_of(random_text, st.sampled_from(["2019", "2019-13-01", "yesterday"])))
-    if choice <= 2 or not existing:
+    if choice <= 4 or not existing:
         d = draw(
             st.datetimes(
-                min_value=datetime(FIRST_YEAR, 1, 1),
+                min_value=datetime(FIRST_YEAR, 1, 2),  # room for a -05:30 zone
                 max_value=datetime(9999, 1, 1),
                 timezones=st.just(UTC),
             )
@@ -169,6 +167,7 @@ def number_operand(existing: list[Value]) -> st.SearchStrategy[int | float]:
     numbers = [v.typed for v in existing if v.kind == "number"]
     some = [
         st.integers(-5, 10**10),
+        st.integers(-LARGEST_INT, LARGEST_INT),
         st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False),
     ]
     if numbers:
@@ -190,9 +189,14 @@ def operand(pools: Pools, model: str, name: str, kind: str) -> st.SearchStrategy
     if kind == "date":
         return date_operand(existing)
     strings = st.one_of(st.sampled_from(texts), fragment(texts)) if texts else random_text
-    if kind == "any":
+    if kind == "any":  # numbers; text, also the text of a number ("6" is not 6); booleans
+        numerals = [v.text for v in existing if v.kind == "number"] or ["0"]
         return st.one_of(
-            strings, number_operand(existing), st.booleans(), st.sampled_from(["true", "false"])
+            strings,
+            number_operand(existing),
+            st.sampled_from(numerals),
+            st.booleans(),
+            st.sampled_from(["true", "false"]),
         )
     return st.one_of(strings, strings, random_text)
 
@@ -204,13 +208,16 @@ def operand(pools: Pools, model: str, name: str, kind: str) -> st.SearchStrategy
 def comparison(draw: st.DrawFn, pools: Pools, model: str) -> dict[str, Json]:
     fields = [*fast_fields(model), "text"]
     name = draw(st.sampled_from(fields))
-    if "score" in MODELS[model].fields and draw(st.integers(0, 40)) == 0:
+    # score (refused) rarely: a middle value, since hypothesis draws the bounds often
+    if "score" in MODELS[model].fields and draw(st.integers(0, 80)) == 40:
         name = "score"
     if name == "text":
         texts = [v.text for f in MODELS[model].text for v in pools.of(model, f)]
         return {"text": draw(st.one_of(fragment(texts), random_text))}
     kind = MODELS[model].fields[name]
     op = draw(st.sampled_from(["=", *OPERATORS]))
+    if kind == "boolean" and op == "between":  # refused (400): test_boolean_between
+        op = "inq"
     texts = [v.text for v in pools.of(model, name)]
     scalar = operand(pools, model, name, kind)
     if op == "=":
@@ -313,9 +320,15 @@ def includes(pools: Pools, model: str, depth: int) -> st.SearchStrategy[Json]:
 @st.composite
 def restrictive_include(draw: st.DrawFn, pools: Pools, model: str, depth: int) -> Json:
     """An include whose scope has a where, or such an include (nested ``depth`` deep)."""
-    relation = draw(st.sampled_from(sorted(MODELS[model].relations)))
+    # the relations with semantics of their own come twice as often
+    special = {"techniques", "parameters", "members"}
+    relation = draw(
+        st.sampled_from(
+            [r for r in sorted(MODELS[model].relations) for _ in range(1 + (r in special))]
+        )
+    )
     target = MODELS[model].relations[relation]
-    body: dict[str, Json] = {"where": draw(where(pools, target, 2))}
+    body: dict[str, Json] = {"where": draw(where(pools, target, 1))}
     if depth > 0 and MODELS[target].relations and draw(st.booleans()):
         body["include"] = [draw(restrictive_include(pools, target, depth - 1))]
         if draw(st.booleans()):
@@ -512,7 +525,7 @@ def expected_from_text(oracle: Oracle, text: str, model: str, *, count: bool = F
     return expected(oracle, parsed, model)
 
 
-# --- by hand: the slow fields -------------------------------------------------------------------
+# --- by hand: the slow fields ----------------------------------------------------------------
 
 
 def test_slow_fields_agree_with_the_oracle(
@@ -526,7 +539,28 @@ def test_slow_fields_agree_with_the_oracle(
         check(client, oracle, "Dataset", {"order": [f"{name} DESC", "pid"], "limit": 10})
 
 
-# --- disagreements found by the property tests, fixed: regression tests -----------------------------------
+def test_parameter_values_compare_by_kind(client: TestClient, oracle: Oracle, pools: Pools) -> None:
+    """A number compares with numeric values, text with the others ("6" is not 6), a boolean
+    with the text true/false: rare in generated filters, so by hand."""
+    number = next(v for v in pools.of("Parameter", "value") if v.kind == "number")
+    wheres: list[Json] = [
+        {"value": number.typed},
+        {"value": number.text},
+        {"value": {"inq": [number.text, number.typed]}},
+        {"value": {"gt": number.text}},
+        {"value": {"neq": number.text}},
+        {"value": True},
+        {"value": {"like": number.text + "%"}},
+    ]
+    answers = []
+    for where in wheres:
+        f = {"include": [{"relation": "parameters", "scope": {"where": where}}]}
+        check(client, oracle, "Dataset", f)
+        answers.append(expected(oracle, f, "Dataset"))
+    assert answers[0] != answers[1], "the example tells a number from its text"
+
+
+# --- disagreements the property tests found, fixed since: regression tests --------------------
 
 
 @pytest.mark.parametrize(
@@ -544,7 +578,7 @@ def test_slow_fields_agree_with_the_oracle(
         ),
     ],
 )
-def test_known_disagreements(
+def test_fixed_disagreements(
     client: TestClient, oracle: Oracle, model: str, f: dict[str, Json]
 ) -> None:
     check(client, oracle, model, f)
@@ -584,7 +618,17 @@ def test_a_date_with_an_offset_in_seconds_is_refused_or_compared(
         ),
     ],
 )
-def test_malformed_filters_that_are_500(
+def test_malformed_filters_that_were_500_are_400(
     client: TestClient, oracle: Oracle, path: str, param: str, text: str
 ) -> None:
     assert answer(client, path, {param: text}) == "400"
+
+
+# --- disagreements still open: xfail until the API is fixed ----------------------------------
+
+
+@pytest.mark.parametrize("model", ["Dataset", "Document"])
+def test_boolean_between(client: TestClient, oracle: Oracle, model: str) -> None:
+    f = {"where": {"isPublic": {"between": [False, True]}}}
+    got = answer(client, f"/api/{COLLECTIONS[model]}", {"filter": json.dumps(f)})
+    assert got in ("400", expected(oracle, f, model))

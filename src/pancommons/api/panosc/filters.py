@@ -242,6 +242,8 @@ def _compare(name: str, value: Any, model: Model, path: str) -> Compare:
         if not isinstance(operand, list) or len(operand) != 2:
             raise FilterError(f"{path}: a list of two values [low, high]")
         operand = [_scalar(v, kind, f"{path}[{i}]") for i, v in enumerate(operand)]
+        if any(isinstance(v, bool) for v in operand):
+            raise FilterError(f"{path}: booleans cannot be ordered")
     elif op in ("inq", "nin"):
         if not isinstance(operand, list) or not operand:
             raise FilterError(f"{path}: a non-empty list of values")
