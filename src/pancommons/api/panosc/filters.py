@@ -86,16 +86,18 @@ def parse(raw: str | dict[str, Any] | None, model: str) -> Filter:
     """The filter ``raw`` (the ``filter`` query parameter, JSON) for ``model``."""
     if raw is None or raw == "":
         return Filter(MODELS[model])
-    if isinstance(raw, str):
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise FilterError(f"filter: not JSON ({exc})") from None
-        except RecursionError:
-            raise FilterError(f"filter: nested more than {MAX_DEPTH} levels") from None
-    else:
-        data = raw
+    data = load_json(raw, "filter") if isinstance(raw, str) else raw
     return _filter(data, MODELS[model], "filter", 0, top=True)
+
+
+def load_json(text: str, name: str) -> Any:
+    """The request parameter ``name`` as JSON, or a FilterError that says why not."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise FilterError(f"{name}: not JSON ({exc})") from None
+    except RecursionError:
+        raise FilterError(f"{name}: nested more than {MAX_DEPTH} levels") from None
 
 
 def _filter(data: Any, model: Model, path: str, depth: int, *, top: bool = False) -> Filter:

@@ -17,6 +17,7 @@ write it (``harvest/mapping/*.py``), these read it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pancommons.harvest.mapping import terms as T
@@ -280,3 +281,39 @@ GRAPH: dict[str, ModelGraph] = {
 # One path, not ``skos:exactMatch? / rdfs:subClassOf?`` (same nodes; Oxigraph evaluates the
 # chain of two optional steps twenty times slower).
 TECHNIQUE_ANCESTORS = "?X (skos:exactMatch|rdfs:subClassOf|(skos:exactMatch/rdfs:subClassOf))? ?A ."
+
+
+# --- using the patterns ------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\?(_\w+|[XYVEA])\b")
+
+
+@dataclass
+class Vars:
+    """Fresh variable names for one query."""
+
+    n: int = 0
+
+    def new(self, stem: str) -> str:
+        self.n += 1
+        return f"?{stem}{self.n}"
+
+
+def instantiate(
+    pattern: str, vars: Vars, x: str, v: str = "", y: str = "", e: str = "", a: str = ""
+) -> str:
+    """``pattern`` with its placeholders renamed: private ``?_name`` variables get fresh names,
+    so two uses of one pattern never share a variable."""
+    prefix = vars.new("t")[1:]
+    names = {"X": x, "Y": y, "V": v, "E": e, "A": a}
+
+    def name(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key.startswith("_"):
+            return f"?{prefix}{key}"
+        value = names[key]
+        if not value:
+            raise ValueError(f"pattern needs ?{key}: {pattern}")
+        return value
+
+    return _PLACEHOLDER.sub(name, pattern)

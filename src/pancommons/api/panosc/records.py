@@ -14,8 +14,8 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from pancommons.api.panosc.filters import Filter, FilterError, parse
-from pancommons.api.panosc.graph import GRAPH, PREFIXES
+from pancommons.api.panosc.filters import Filter, parse
+from pancommons.api.panosc.graph import GRAPH, PREFIXES, Vars, instantiate
 from pancommons.api.panosc.models import MODELS
 from pancommons.api.panosc.score import (
     Scoring,
@@ -23,12 +23,7 @@ from pancommons.api.panosc.score import (
     terms,
     weights,
 )
-from pancommons.api.panosc.sparql import (
-    Translator,
-    count_nodes,
-    instantiate,
-    select_nodes,
-)
+from pancommons.api.panosc.sparql import Translator, count_nodes, select_nodes
 from pancommons.api.panosc.units import Conversion
 from pancommons.store.base import Store
 
@@ -59,8 +54,7 @@ class Reader:
 
     def _rows(self, sparql: str) -> list[Any]:
         self.check()
-        rows = list(self.store.query(sparql))  # type: ignore[arg-type]
-        return rows
+        return list(self.store.query(sparql))  # type: ignore[arg-type]
 
     # --- the endpoints ---------------------------------------------------------------------
 
@@ -186,8 +180,6 @@ class Reader:
 
     def fields(self, model: str, nodes: list[str]) -> dict[str, dict[str, list[Any]]]:
         """Every value of every field of ``nodes``: node → field → values."""
-        from pancommons.api.panosc.sparql import Vars
-
         vars = Vars()
         values = " ".join(f"<{n}>" for n in dict.fromkeys(nodes))
         branches = []
@@ -294,10 +286,3 @@ def python(term: Any) -> Any:
     if isinstance(term, NamedNode):
         return term.value
     return str(term)
-
-
-def parse_for(collection: str, raw: str | None) -> Filter:
-    return parse(raw, TOP_MODELS[collection])
-
-
-__all__ = ["TOP_MODELS", "FilterError", "Reader", "parse_for"]

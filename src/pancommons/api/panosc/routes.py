@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from pancommons.api.panosc.filters import Filter, FilterError, parse
+from pancommons.api.panosc.filters import Filter, FilterError, load_json, parse
 from pancommons.api.panosc.records import TOP_MODELS, Reader
 from pancommons.api.result_cache import through_cache
 from pancommons.api.sparql_run import LimitExceeded, Limits, in_time, timeout_error
@@ -44,12 +44,7 @@ def _filter(request: Request, model: str, *, where_only: bool = False) -> Filter
         raw_where = params.get("where")
         data: dict[str, Any] = {}
         if raw_where:
-            try:
-                data["where"] = json.loads(raw_where)
-            except ValueError as exc:
-                raise FilterError(f"where: not JSON ({exc})") from None
-            except RecursionError:
-                raise FilterError("where: nested too deeply") from None
+            data["where"] = load_json(raw_where, "where")
         elif params.get("filter"):  # some clients send the whole filter to /count
             data = _json(params["filter"], "filter")
             data = {k: v for k, v in data.items() if k in ("where", "query")}
@@ -61,12 +56,7 @@ def _filter(request: Request, model: str, *, where_only: bool = False) -> Filter
 
 
 def _json(text: str, name: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise FilterError(f"{name}: not JSON ({exc})") from None
-    except RecursionError:
-        raise FilterError(f"{name}: nested too deeply") from None
+    data = load_json(text, name)
     if not isinstance(data, dict):
         raise FilterError(f"{name}: a JSON object")
     return data

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal
 
-from pancommons.api.panosc.graph import GRAPH, PREFIXES
+from pancommons.api.panosc.graph import GRAPH, PREFIXES, Vars, instantiate
 
 MAX_TERMS = 8
 TOP = 0.999999
@@ -98,16 +98,13 @@ class Scoring:
     terms: tuple[str, ...]
     weights: tuple[float, ...]
 
-    def occurs(self, vars: object, x: str, i: int) -> str:
-        from pancommons.api.panosc.sparql import Vars
-
-        assert isinstance(vars, Vars)
+    def occurs(self, vars: Vars, x: str, i: int) -> str:
         t = vars.new("w")
         preds = "|".join(GRAPH[self.model].scored)
         regex = Literal(term_regex(self.terms[i]))
         return f'EXISTS {{ {x} {preds} {t} FILTER(REGEX(STR({t}), {regex}, "i")) }}'
 
-    def pattern(self, vars: object, x: str) -> str:
+    def pattern(self, vars: Vars, x: str) -> str:
         """Binds ``?score`` for the records with at least one term (others are dropped)."""
         binds = [f"BIND({self.occurs(vars, x, i)} AS ?m{i})" for i in range(len(self.terms))]
         mask = " + ".join(f"IF(?m{i}, {1 << i}, 0)" for i in range(len(self.terms)))
@@ -127,8 +124,6 @@ class Scoring:
 
 def document_frequencies_query(model: str, words: list[str]) -> str:
     """One pass over the model's records: their number and, per term, how many contain it."""
-    from pancommons.api.panosc.sparql import Vars, instantiate
-
     vars = Vars()
     draft = Scoring(model, tuple(words), tuple(1.0 for _ in words))
     nodes = instantiate(GRAPH[model].nodes, vars, "?x")

@@ -21,7 +21,6 @@ Semantics (the facade's documented contract, docs/panosc.md):
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,47 +28,22 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode
 
 from pancommons.api.panosc.filters import Condition, Filter, FilterError, Junction
-from pancommons.api.panosc.graph import GRAPH, PREFIXES, TECHNIQUE_ANCESTORS
+from pancommons.api.panosc.graph import (
+    GRAPH,
+    PREFIXES,
+    TECHNIQUE_ANCESTORS,
+    Vars,
+    instantiate,
+)
+from pancommons.api.panosc.models import MODELS
 from pancommons.api.panosc.score import Scoring
 from pancommons.api.panosc.units import Conversion, to_si
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _NEGATED = {"neq": "eq", "nin": "inq", "nlike": "like", "nilike": "ilike"}
-_PLACEHOLDER = re.compile(r"\?(_\w+|[XYVEA])\b")
 _CMP = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 # The internal Parameter fields that unit conversion compares, with their kinds.
 _INTERNAL = {("Parameter", "siValue"): "number", ("Parameter", "siUnit"): "string"}
-
-
-@dataclass
-class Vars:
-    """Fresh variable names for one query."""
-
-    n: int = 0
-
-    def new(self, stem: str) -> str:
-        self.n += 1
-        return f"?{stem}{self.n}"
-
-
-def instantiate(
-    pattern: str, vars: Vars, x: str, v: str = "", y: str = "", e: str = "", a: str = ""
-) -> str:
-    """``pattern`` with its placeholders renamed: private ``?_name`` variables get fresh names,
-    so two uses of one pattern never share a variable."""
-    prefix = vars.new("t")[1:]
-    names = {"X": x, "Y": y, "V": v, "E": e, "A": a}
-
-    def name(m: re.Match[str]) -> str:
-        key = m.group(1)
-        if key.startswith("_"):
-            return f"?{prefix}{key}"
-        value = names[key]
-        if not value:
-            raise ValueError(f"pattern needs ?{key}: {pattern}")
-        return value
-
-    return _PLACEHOLDER.sub(name, pattern)
 
 
 def literal(value: Any, kind: str, where: str = "value") -> str:
@@ -133,8 +107,6 @@ def like_regex(pattern: str) -> str:
 
 
 def kind_of(model: str, name: str) -> str:
-    from pancommons.api.panosc.models import MODELS
-
     return _INTERNAL.get((model, name)) or MODELS[model].fields[name]
 
 
@@ -189,8 +161,6 @@ class Translator:
         return f"!{exists}" if negated else exists
 
     def _text(self, value: str, model: str, x: str, e: str) -> str:
-        from pancommons.api.panosc.models import MODELS
-
         needle = str(Literal(value))
         tests = []
         for name in MODELS[model].text:
@@ -224,12 +194,6 @@ class Translator:
 def restrictive(flt: Filter) -> bool:
     """Whether an include scope filters its parents: it has a ``where``, or such an include."""
     return flt.where is not None or any(restrictive(i.scope) for i in flt.include)
-
-
-@dataclass(frozen=True)
-class Select:
-    sparql: str
-    scoring: Scoring | None = None
 
 
 def select_nodes(
