@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test lint format bench clean
+.PHONY: install chromium demo test fuzz load lint format bench clean
 
 install: $(STAMP)
 
@@ -36,6 +36,14 @@ test: install chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest
+
+## The large fuzz budget (>= 10^5 generated inputs; make test runs the small one)
+fuzz: install
+	PANCOMMONS_FUZZ=large $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
+
+## 50 clients for 60 s over the whole API while a harvest loops (docs/reliability.md)
+load: install
+	$(BIN)/python bench/load_test.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -40,7 +40,8 @@ def virtuoso_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _clear(store: Store) -> None:
-    for g in store.graphs():
+    leftovers = store.staging_leftovers() if isinstance(store, RemoteStore) else []
+    for g in store.graphs() + leftovers:
         store.drop_graph(g)
 
 

@@ -443,10 +443,20 @@ def _serve(
         port=port or settings.port,
     )
     app = create_app(settings, store=store)
-    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/", err=True)
+    from pancommons.store.remote import shown
+
+    where = shown(settings.store) if settings.is_remote else settings.store
+    click.echo(f"serving {where} on http://{settings.host}:{settings.port}/", err=True)
     # No per-request access log: it costs ~20% of point-lookup throughput (bench/sparql.py);
     # the reverse proxy in front of a deployment logs requests.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        server_header=False,  # no software banner; SecurityHeaders sets the headers that matter
+    )
 
 
 def _register() -> None:

@@ -42,7 +42,9 @@ class Fault:
 
     action: "500" (or any status), "429" (with ``retry_after``), "slow" (sleep ``delay`` s,
     then answer), "truncate" (send part of the body, then close), "badjson" (a complete
-    answer whose JSON is cut), "reset" (close the connection without answering).
+    answer whose JSON is cut), "reset" (close the connection without answering), "badencoding"
+    (the page's records in Latin-1 and cut mid-character, labelled UTF-8), "html" (200 with a
+    maintenance page instead of JSON).
     """
 
     action: str
@@ -178,6 +180,16 @@ class _Handler(QuietHandler):
         if action == "badjson":
             body = b'[{"pid": "20.500.12269/cut", "title": "cut sh'
             self.send_body(200, body)
+            return True
+        if action == "badencoding":
+            body = json.dumps([{"pid": "20.500.12269/é", "title": "Fluorescence à 7 keV"}] * 3)
+            self.send_body(200, body.encode("latin-1")[:-3] + b"\xe9\xff\xfe")
+            return True
+        if action == "html":
+            page = b"<html><body><h1>Down for maintenance</h1></body></html>"
+            self.content_type = "text/html; charset=utf-8"  # this connection only: closed
+            self.close_connection = True
+            self.send_body(200, page)
             return True
         status = int(action)
         headers = {"Retry-After": fault.retry_after} if status == 429 else {}

@@ -221,8 +221,9 @@ def test_from_until(demo_url: str, demo_dir: Path) -> None:
             "idDoesNotExist",
         ),
         (
+            # not a URI (a '"'): badArgument, which echoes no argument (it would be invalid)
             {"verb": "ListMetadataFormats", "identifier": 'oai:w3id.org:https://x.org/"}'},
-            "idDoesNotExist",
+            "badArgument",
         ),
         (
             {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "facility:nowhere"},

@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import Scope
 
 from pancommons import __version__
 from pancommons.api import dcat, fair, graph_store, oai, pages, queries, sparql
+from pancommons.api.headers import SecurityHeaders
 from pancommons.api.panosc import routes as panosc_routes
 from pancommons.api.result_cache import ResultCache
+from pancommons.api.write_access import BodyLimit
 from pancommons.config import Settings
 from pancommons.store import Store, StoreError, open_store
 
@@ -20,6 +23,12 @@ from pancommons.store import Store, StoreError, open_store
 def error_response(status: int, error: str, detail: str) -> JSONResponse:
     """The one error shape of the API: ``{"error", "detail", "status"}``."""
     return JSONResponse({"error": error, "detail": detail, "status": status}, status_code=status)
+
+
+def internal_error(scope: Scope, exc: Exception) -> JSONResponse:
+    """The answer to an exception no route handled (logged with its traceback by
+    ``SecurityHeaders``): the error shape, without the traceback or anything from it."""
+    return error_response(500, "internal error", "an unexpected error occurred; it is logged")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -84,4 +93,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(dcat.router)
     app.include_router(panosc_routes.router)
     app.include_router(pages.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # any route's body: 413
+    app.add_middleware(SecurityHeaders, on_error=internal_error)  # outermost: every response
     return app

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from pancommons.api import openapi
 from pancommons.dcat.catalog import (
     CatalogPage,
     PageOutOfRange,
@@ -140,13 +141,25 @@ async def _respond(request: Request, facility: str | None) -> Response:
     return Response(body, media_type=fmt.content_type, headers=headers)
 
 
-@router.get("/dcat", name="dcat_catalog", response_model=None)
+_DOC: openapi.Doc = {
+    "response_class": Response,
+    "responses": openapi.answers({200: openapi.RDF}, (400, 404, 406, 503)),
+    "openapi_extra": openapi.extra(
+        openapi.param("page", "the page, from 1"),
+        openapi.param("limit", "datasets per page (default 100, at most 1000)"),
+        openapi.param("modified_since", "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"),
+        openapi.param("format", "overrides Accept: ttl, jsonld, rdf or nt"),
+    ),
+}
+
+
+@router.get("/dcat", name="dcat_catalog", response_model=None, **_DOC)
 async def dcat_catalog(request: Request) -> Response:
     """The DCAT-AP 3.0.1 catalogue of every dataset, one page at a time (Hydra)."""
     return await _respond(request, None)
 
 
-@router.get("/dcat/{facility:path}", name="dcat_facility", response_model=None)
+@router.get("/dcat/{facility:path}", name="dcat_facility", response_model=None, **_DOC)
 async def dcat_facility(request: Request, facility: str) -> Response:
     """The DCAT-AP 3.0.1 catalogue of one facility's datasets (name, any case, or ROR)."""
     return await _respond(request, facility)

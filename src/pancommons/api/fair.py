@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from pancommons.api import openapi
 from pancommons.fair.shapes import Shapes, load_shapes
 from pancommons.fair.tests import METRIC_SET_VERSION, fair_tests
 from pancommons.fair.whatif import (
@@ -61,7 +62,7 @@ def metrics() -> JSONResponse:
     )
 
 
-@router.get("/scores")
+@router.get("/scores", responses=openapi.answers(errors=(400,)))
 async def scores(
     request: Request,
     scope: str = Query("all", description="all, facility:NAME, instrument:IRI, …"),
@@ -89,7 +90,7 @@ async def scores(
     return await run_in_threadpool(run)
 
 
-@router.get("/dataset")
+@router.get("/dataset", responses=openapi.answers(errors=(400, 404)))
 async def dataset(request: Request, iri: str = Query(..., min_length=1)) -> JSONResponse:
     """A stored dataset assessed now: score, every test with its outcome, failing paths, fixes."""
     from pancommons.fair.engine import focus_nodes
@@ -107,7 +108,20 @@ async def dataset(request: Request, iri: str = Query(..., min_length=1)) -> JSON
     return await run_in_threadpool(run)
 
 
-@router.post("/assess")
+@router.post(
+    "/assess",
+    responses=openapi.answers(errors=(400, 413)),
+    openapi_extra=openapi.extra(
+        body=openapi.body(
+            "application/xml",
+            "application/vnd.datacite.datacite+xml",
+            "application/json",
+            "application/vnd.datacite.datacite+json",
+            "text/turtle",
+            "application/ld+json",
+        )
+    ),
+)
 async def assess(request: Request) -> JSONResponse:
     """Assess a submitted record (DataCite XML or JSON, Turtle, JSON-LD) without storing it,
     with what would newly pass or fail against the stored record of the same dataset."""
@@ -129,7 +143,13 @@ async def assess(request: Request) -> JSONResponse:
     return await run_in_threadpool(run)
 
 
-@router.get("/report")
+@router.get(
+    "/report",
+    response_class=Response,
+    responses=openapi.answers(
+        {200: ["text/html", "text/markdown", "application/json", "text/turtle"]}, (400,)
+    ),
+)
 async def report(
     request: Request,
     scope: str = Query(
@@ -167,7 +187,11 @@ async def report(
     return await run_in_threadpool(run)
 
 
-@router.get("/schemas/{name}.json")
+@router.get(
+    "/schemas/{name}.json",
+    response_class=Response,
+    responses=openapi.answers({200: ["application/schema+json"]}, (404,)),
+)
 def schema(name: str) -> Response:
     """The JSON Schemas of the /fair answers: ``report`` and ``assessment``."""
     from pancommons.fair.report import SCHEMA

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat
 
+from pancommons.api import openapi
 from pancommons.api.result_cache import through_cache
 from pancommons.api.sparql_run import (
     LimitExceeded,
@@ -70,7 +71,12 @@ def _load() -> dict[str, NamedQuery] | JSONResponse:
         return _error(500, "broken named query", str(exc))
 
 
-@router.get("/queries", response_model=None)
+@router.get(
+    "/queries",
+    response_model=None,
+    response_class=Response,
+    responses=openapi.answers({200: ["application/json", HTML]}),
+)
 def list_queries(request: Request) -> Response:
     """The named queries: name, title, description and parameters (kind, default)."""
     queries = _load()
@@ -88,7 +94,22 @@ def list_queries(request: Request) -> Response:
     )
 
 
-@router.get("/queries/{name}", name="run_named_query", response_model=None)
+@router.get(
+    "/queries/{name}",
+    name="run_named_query",
+    response_model=None,
+    response_class=Response,
+    responses=openapi.answers(
+        {200: [*openapi.RESULTS, *openapi.RDF, HTML]}, (400, 404, 406, 413, 503)
+    ),
+    openapi_extra=openapi.extra(
+        openapi.param(
+            "format",
+            "overrides Accept: " + ", ".join(_FORMATS) + " (the query's own parameters are "
+            "listed by GET /queries)",
+        )
+    ),
+)
 async def run_named_query(request: Request, name: str) -> Response:
     """Run the named query ``name`` with the parameters of the query string."""
     queries = _load()

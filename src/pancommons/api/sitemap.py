@@ -19,6 +19,7 @@ from lxml import etree
 from pyoxigraph import NamedNode
 
 from pancommons import vocab
+from pancommons.api import openapi
 from pancommons.api.web import base_of, href, root
 from pancommons.store.base import Store
 
@@ -106,7 +107,11 @@ def build(store: Store, base: str, server: str, page: int | None) -> bytes | Non
     return urlset(entries(store, base, (page - 1) * PAGE_LIMIT, PAGE_LIMIT), server, base)
 
 
-@router.get("/sitemap.xml")
+@router.get(
+    "/sitemap.xml",
+    response_class=Response,
+    responses=openapi.answers({200: ["application/xml"]}, (400, 404)),
+)
 async def sitemap(request: Request, page: Annotated[int | None, Query(ge=1)] = None) -> Response:
     """Dataset landing pages with ``lastmod`` (a sitemap index past 50,000 datasets)."""
     body = await run_in_threadpool(

@@ -29,7 +29,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pancommons.api import service_description
+from pancommons.api import openapi, service_description
 from pancommons.api.sparql_run import Limits, Query, error, run_query
 from pancommons.api.sparql_text import (
     RefusedText,
@@ -133,7 +133,25 @@ def _iris(params: Params, name: str) -> list[str]:
         raise _BadRequest(error(400, "bad graph IRI", str(exc))) from None
 
 
-@router.get("/sparql")
+_DATASET = (
+    openapi.param("default-graph-uri", "a graph of the query's default graph", array=True),
+    openapi.param("named-graph-uri", "a named graph the query may use", array=True),
+)
+_FORMAT_DOC = openapi.param("format", "overrides Accept: " + ", ".join(_FORMAT_PARAM))
+
+
+@router.get(
+    "/sparql",
+    response_class=Response,
+    responses=openapi.answers(
+        {200: [*openapi.RESULTS, *openapi.RDF, "text/html"]}, (400, 405, 406, 413, 503)
+    ),
+    openapi_extra=openapi.extra(
+        openapi.param("query", "a SPARQL 1.1 query (none: the Service Description)"),
+        *_DATASET,
+        _FORMAT_DOC,
+    ),
+)
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query via GET (``?query=``); without a query, the Service Description
     (Turtle, N-Triples, JSON-LD or RDF/XML) or, for browsers, the query editor."""
@@ -154,7 +172,29 @@ async def sparql_get(request: Request) -> Response:
         return bad.response
 
 
-@router.post("/sparql")
+@router.post(
+    "/sparql",
+    response_class=Response,
+    responses=openapi.answers(
+        {200: [*openapi.RESULTS, *openapi.RDF], 204: []}, (400, 401, 403, 413, 415, 503)
+    ),
+    openapi_extra=openapi.extra(
+        *_DATASET,
+        openapi.param("using-graph-uri", "an update's USING graph", array=True),
+        openapi.param("using-named-graph-uri", "an update's USING NAMED graph", array=True),
+        _FORMAT_DOC,
+        body=openapi.body(
+            _QUERY_TYPE,
+            _UPDATE_TYPE,
+            form={
+                "query": "a SPARQL 1.1 query",
+                "update": "a SPARQL 1.1 update (needs the bearer token)",
+                "default-graph-uri": "a graph of the query's default graph",
+                "named-graph-uri": "a named graph the query may use",
+            },
+        ),
+    ),
+)
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query (urlencoded ``query=`` or application/sparql-query) or update
     (urlencoded ``update=`` or application/sparql-update; needs the bearer token)."""

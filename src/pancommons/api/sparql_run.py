@@ -146,11 +146,15 @@ async def in_daemon_thread(func: Callable[[], T], timeout: float) -> T | None:
     def run() -> None:
         try:
             value = func()
-        except BaseException:
-            log.exception("query worker failed")
-            value = error(
-                500, "internal error", "the query failed unexpectedly; see the server log"
-            )  # type: ignore[assignment]
+        except BaseException as exc:
+            if isinstance(exc, StoreError) and not isinstance(exc, QuerySyntaxError):
+                # the store down (or failing) under a caller that did not expect it: its 503
+                value = error(503, "store unavailable", str(exc))  # type: ignore[assignment]
+            else:
+                log.exception("query worker failed")
+                value = error(
+                    500, "internal error", "the query failed unexpectedly; see the server log"
+                )  # type: ignore[assignment]
         with suppress(RuntimeError):  # the loop closed while an abandoned query ran
             loop.call_soon_threadsafe(deliver, value)
 

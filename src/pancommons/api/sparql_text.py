@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from pyoxigraph import NamedNode
 
@@ -78,7 +78,7 @@ def _unescaped(text: str) -> str:
     def decode(m: re.Match[str]) -> str:
         try:
             return chr(int(m.group(1) or m.group(2), 16))
-        except ValueError:  # beyond U+10FFFF: leave it for the parser to refuse
+        except (ValueError, OverflowError):  # beyond U+10FFFF: the parser's to refuse
             return m.group()
 
     return _ESCAPE.sub(decode, text)
@@ -109,7 +109,7 @@ def check_remote_calls(text: str, allow: str) -> None:
                 j += 1
             target = toks[j] if j < len(toks) else None
             iri = target.text[1:-1] if target is not None and target.kind == "iri" else None
-            if iri is None or not prefixes or not iri.startswith(prefixes):
+            if iri is None or not _allowed(iri, prefixes):
                 what = f"<{iri}>" if iri is not None else "a computed endpoint"
                 raise RefusedText(
                     f"{kw} to {what} is not allowed on this endpoint: the server does not "
@@ -120,6 +120,22 @@ def check_remote_calls(text: str, allow: str) -> None:
                         else " (set PANCOMMONS_SERVICE_ALLOW to allow some)"
                     )
                 )
+
+
+def _allowed(iri: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether ``iri`` starts with one of ``prefixes`` and names the same host and port: a
+    prefix written without its closing ``/`` must not let ``http://host:7878@elsewhere/`` (user
+    info) or ``http://host:78780/`` through."""
+    try:
+        host = urlsplit(iri).netloc
+    except ValueError:  # not splittable (a broken IPv6 host): not an endpoint anyone allowed
+        return False
+    for prefix in prefixes:
+        if iri.startswith(prefix):
+            allowed = urlsplit(prefix).netloc
+            if not allowed or allowed == host:  # no host in the prefix: the admin allowed any
+                return True
+    return False
 
 
 def checked_iri(value: str, parameter: str) -> str:
@@ -140,24 +156,27 @@ def dataset_clauses(query: str, base: str) -> tuple[list[str], list[str]] | None
     prefixes: dict[str, str] = {}
     default: list[str] = []
     named: list[str] = []
-    for i, tok in enumerate(toks[:-1]):
-        kw, nxt = tok.keyword(), toks[i + 1]
-        if tok.depth != 0:
-            continue
-        if kw == "BASE" and nxt.kind == "iri":
-            base = urljoin(base, nxt.text[1:-1])
-        elif tok.text.upper() == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
-            prefixes[nxt.text] = urljoin(base, toks[i + 2].text[1:-1])
-        elif kw == "FROM":
-            into, j = (named, i + 2) if nxt.keyword() == "NAMED" else (default, i + 1)
-            graph = toks[j] if j < len(toks) else None
-            if graph is not None and graph.kind == "iri":
-                into.append(urljoin(base, graph.text[1:-1]))
-            elif graph is not None and graph.kind == "word" and ":" in graph.text:
-                pfx, _, local = graph.text.partition(":")
-                if pfx + ":" not in prefixes:
-                    return None  # let the parser report the unknown prefix
-                into.append(prefixes[pfx + ":"] + re.sub(r"\\(.)", r"\1", local))
+    try:
+        for i, tok in enumerate(toks[:-1]):
+            kw, nxt = tok.keyword(), toks[i + 1]
+            if tok.depth != 0:
+                continue
+            if kw == "BASE" and nxt.kind == "iri":
+                base = urljoin(base, nxt.text[1:-1])
+            elif tok.text.upper() == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
+                prefixes[nxt.text] = urljoin(base, toks[i + 2].text[1:-1])
+            elif kw == "FROM":
+                into, j = (named, i + 2) if nxt.keyword() == "NAMED" else (default, i + 1)
+                graph = toks[j] if j < len(toks) else None
+                if graph is not None and graph.kind == "iri":
+                    into.append(urljoin(base, graph.text[1:-1]))
+                elif graph is not None and graph.kind == "word" and ":" in graph.text:
+                    pfx, _, local = graph.text.partition(":")
+                    if pfx + ":" not in prefixes:
+                        return None  # let the parser report the unknown prefix
+                    into.append(prefixes[pfx + ":"] + re.sub(r"\\(.)", r"\1", local))
+    except ValueError:  # an IRI urljoin cannot split (a broken IPv6 host): the parser refuses it
+        return None
     return (default, named) if default or named else None
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pyoxigraph import Literal, NamedNode, Triple, serialize
 
 from pancommons import __version__, vocab
+from pancommons.api import openapi
 from pancommons.api.web import base_of, root, used_prefixes
 from pancommons.formats import RDF_FORMATS, RDF_MEDIA_TYPES, pick_media_type
 from pancommons.store.base import Store
@@ -102,7 +103,12 @@ def void_triples(store: Store, base: str, server: str) -> list[Triple]:
     return out
 
 
-@router.get("/void")
+@router.get(
+    "/void",
+    response_class=Response,
+    responses=openapi.answers({200: openapi.RDF}),
+    openapi_extra=openapi.extra(openapi.param("format", "turtle, ntriples, jsonld or rdfxml")),
+)
 async def void(request: Request) -> Response:
     """The VoID description of the graph (Turtle, JSON-LD, N-Triples or RDF/XML)."""
     fmt = request.query_params.get("format", "")

@@ -2,7 +2,9 @@
 
 ``Authorization: Bearer <PANCOMMONS_UPDATE_TOKEN>``. No or a malformed Authorization header:
 401 with ``WWW-Authenticate: Bearer``; a wrong token: 403; no token configured: writes are off
-(403 saying so). Request bodies are read with a size limit (413 beyond it).
+(403 saying so). Request bodies are read with a size limit (413 beyond it): by ``read_body`` in
+the routes that take bodies, and by ``BodyLimit`` for every route, however it reads its body
+(a declared Content-Length or a chunked body that grows past the limit).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hmac
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pancommons.api.sparql_run import error
 from pancommons.config import Settings
@@ -81,3 +84,50 @@ async def read_body(request: Request) -> bytes:
 
 def too_large(exc: BodyTooLarge) -> JSONResponse:
     return error(413, "request too large", str(exc))
+
+
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class BodyLimit:
+    """ASGI middleware: no request body beyond ``limit`` bytes reaches a route. The body is
+    counted as the route reads it; past the limit (or from the start, when Content-Length
+    declares more) reading raises BodyTooLarge: ``read_body`` callers answer it themselves, and
+    for any other route the middleware answers 413 (if the response has not started)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _NO_BODY:
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+        # A declared length past the limit counts as received: the first read is refused.
+        received = int(declared) if declared.isdigit() and int(declared) > limit else 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if received > limit:
+                raise BodyTooLarge(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except BodyTooLarge as exc:
+            if started:
+                raise
+            await too_large(exc)(scope, receive, send)

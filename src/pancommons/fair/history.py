@@ -155,18 +155,18 @@ def latest_scores(
         rows = store.query(
             f"""SELECT ?d ?metric ?k ?x WHERE {{ GRAPH {graph} {{
               ?m <{DQV}computedOn> ?d ; <{DQV}isMeasurementOf> ?metric ; <{EARL}result> ?r .
-              {{ ?r ?k ?x . FILTER(?k IN (<{PAN}failedTest>, <{PAN}inapplicableTest>,
-                                         <{PAN}untestedTest>, <{PAN}detail>)) }}
-              UNION {{ BIND(<{EARL}result> AS ?k) }} }} }}"""
+              OPTIONAL {{ ?r ?k ?x . FILTER(?k IN (<{PAN}failedTest>, <{PAN}inapplicableTest>,
+                                                  <{PAN}untestedTest>, <{PAN}detail>)) }} }} }}"""
         )
         for r in rows:  # type: ignore[union-attr]
             d = r["d"].value
             if d not in datasets:
                 continue
+            seen_metrics[d].add(r["metric"].value)
+            if r["k"] is None:
+                continue
             kind = r["k"].value.rsplit("#", 1)[-1]
-            if kind == "result":
-                seen_metrics[d].add(r["metric"].value)
-            elif kind == "detail":
+            if kind == "detail":
                 name, _, detail = r["x"].value.partition(": ")
                 if name in names:
                     outcome = marks[d].get(names[name], (PASSED, ""))[0]

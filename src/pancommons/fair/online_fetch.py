@@ -38,6 +38,7 @@ from pyoxigraph import RdfFormat, parse
 from pancommons import __version__
 from pancommons.fair.online_cache import Answer, AnswerCache
 from pancommons.harvest.http import _HostLimiter, _retry_after, redact
+from pancommons.store.rdfxml import defused
 
 USER_AGENT = f"PaN-Commons/{__version__} (FAIR assessment; +https://w3id.org/pan-commons)"
 MACHINE_TYPES = (
@@ -288,6 +289,8 @@ def _parse_problem(body: bytes, media_type: str, base: str) -> str:
     """Why ``body`` does not parse as ``media_type``; empty when it does."""
     try:
         if media_type in _RDF:
+            if _RDF[media_type] == RdfFormat.RDF_XML:
+                body = defused(body)  # pyoxigraph would expand a billion laughs
             for _ in parse(body, _RDF[media_type], base_iri=base):
                 pass
         else:

@@ -124,6 +124,14 @@ class HttpClient:
                     return parse(response.content)
                 except incomplete as exc:
                     reason = f"the answer is not complete ({exc})"
+                except RecursionError:  # JSON or XML nested deeper than a parser recurses
+                    raise HarvestHttpError(
+                        f"{method} {redact(_show(response, url))}: the answer is nested too "
+                        "deeply to read; the source is broken or hostile",
+                        url=url,
+                        status=response.status_code,
+                        body=response.text[:500],
+                    ) from None
             if attempt >= self.policy.retries:
                 status = response.status_code if response is not None else None
                 raise HarvestHttpError(

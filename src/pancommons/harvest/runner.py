@@ -27,10 +27,10 @@ from pancommons.harvest.mapping.common import Context, MappingError
 from pancommons.harvest.mapping.nt import page_ntriples
 from pancommons.harvest.prov import RunRecord, record_run
 from pancommons.harvest.sources import Source, open_source
-from pancommons.harvest.state import Checkpoint, RunState
+from pancommons.harvest.state import Checkpoint, RunState, SourceBusy
 from pancommons.harvest.validate import RecordInvalid, validate
 from pancommons.oai.ledger import try_sync
-from pancommons.store.base import REPLACES, Store, StoreError
+from pancommons.store.base import REPLACES, Store, StoreError, SwapUncertain
 
 log = logging.getLogger("pancommons.harvest")
 
@@ -72,9 +72,28 @@ def harvest(
 
     ``since`` (ISO date) runs incrementally: only records changed since then are fetched, and
     they are merged into the source graph (each record's subjects replaced) instead of
-    replacing the whole graph.
+    replacing the whole graph. Runs of one source are serialised: while one runs, another is
+    refused with ``HarvestError`` (state.py, the source's lock).
     """
     state = RunState(state_dir, config.name)
+    try:
+        with state.lock():
+            return _run(store, config, state, base, since, resume, policy, on_progress, source)
+    except SourceBusy as exc:
+        raise HarvestError(str(exc)) from None
+
+
+def _run(
+    store: Store,
+    config: SourceConfig,
+    state: RunState,
+    base: str,
+    since: str | None,
+    resume: bool,
+    policy: RetryPolicy | None,
+    on_progress: Callable[[Progress], None] | None,
+    source: Source | None,
+) -> RunRecord:
     checkpoint = state.load() if resume else None
     if checkpoint is not None:
         state.reopen(checkpoint)
@@ -164,19 +183,32 @@ def harvest(
                     f"emptying it (check the source {config.location})"
                 )
             store.replace_graph(state.nt_path, graph=graph, format=RdfFormat.N_TRIPLES)
-        run.triples = store.count(graph)
     except HarvestError as exc:
         _fail(store, run, checkpoint, base, str(exc))
         raise
     except StoreError as exc:
         _fail(store, run, checkpoint, base, str(exc))
+        where = (
+            f"the store failed while swapping the new graph in ({exc}): <{graph}> is either "
+            "unchanged or already the new graph, whole, never a mix;"
+            if isinstance(exc, SwapUncertain)
+            else f"loading into the store failed ({exc}); the graph <{graph}> is unchanged and"
+        )
         raise HarvestError(
-            f"harvest of {config.name}: loading into the store failed ({exc}); the graph "
-            f"<{graph}> is unchanged and `--resume` retries the load"
+            f"harvest of {config.name}: {where} `--resume` retries the load"
         ) from exc
+    # The new graph is in place: from here on a store failure must not call the run failed.
     run.status = "completed"
     run.ended = _now()
-    record_run(store, run, base)
+    try:
+        run.triples = store.count(graph)
+        record_run(store, run, base)
+    except StoreError as exc:
+        raise HarvestError(
+            f"harvest of {config.name}: the new graph <{graph}> is in place, but the store "
+            f"failed before the run was recorded ({exc}); `--resume` loads the same records "
+            "again and records the run"
+        ) from exc
     state.clear()
     try_sync(store, base, graphs=[graph])
     log.info(

@@ -131,7 +131,42 @@ def _arguments(args: list[tuple[str, str]]) -> dict[str, str]:
     missing = sorted(required - given)
     if missing:
         raise OaiError("badArgument", f"{verb} needs {', '.join(missing)}")
+    for name, value in params.items():
+        if name in _SYNTAX and not _well_formed(name, value):
+            raise OaiError(
+                "badArgument", f"{name} {value!r} is not of its syntax ({_SYNTAX[name]})"
+            )
     return params
+
+
+_SYNTAX = {
+    "metadataPrefix": "letters, digits and -_.!~*'()",
+    "set": "setSpec: parts of -_.!~*'() letters and digits, joined by ':'",
+    "identifier": "a URI",
+    "from": "YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ",
+    "until": "YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ",
+}
+_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
+_URI = re.compile(r"^[^\s<>\"{}|\\^`\[\]]+$")
+
+
+def _well_formed(name: str, value: str) -> bool:
+    """An argument's value is of its OAI-PMH.xsd type: otherwise it may not be echoed in
+    ``<request>`` and the request is a badArgument (OAI-PMH 2.0 §3.6)."""
+    if name == "metadataPrefix":
+        return bool(_PREFIX.match(value))
+    if name == "set":
+        return bool(_SET.match(value))
+    if name == "identifier":
+        return bool(_URI.match(value))
+    layout = "%Y-%m-%d" if _DAY.match(value) else "%Y-%m-%dT%H:%M:%SZ"
+    if not (_DAY.match(value) or _SECOND.match(value)):
+        return False
+    try:
+        datetime.strptime(value, layout)
+    except ValueError:
+        return False
+    return True
 
 
 # --- verbs ------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from pyoxigraph import (
     serialize,
 )
 
+from pancommons.store.rdfxml import defused
+
 RdfSource: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes]
 """A file path, raw bytes, or a binary stream of RDF."""
 
@@ -62,6 +64,12 @@ class QuerySyntaxError(StoreError):
 
 class RdfSyntaxError(StoreError):
     """RDF input that could not be parsed; nothing from it was kept."""
+
+
+class SwapUncertain(StoreError):
+    """The store failed while it was asked to swap a staged graph in, so whether it did is
+    unknown: the graph is either unchanged or already the new one, whole (the swap is one
+    transaction), never a mix."""
 
 
 class TripleList(list[Triple]):
@@ -128,7 +136,28 @@ class ProgressReader:
 def open_source(
     source: RdfSource, format: RdfFormat | None, progress: Progress | None = None
 ) -> Iterator[tuple[bytes | IO[bytes], RdfFormat]]:
-    """Open an RdfSource as (bytes or binary stream, format)."""
+    """Open an RdfSource as (bytes or binary stream, format). RDF/XML is read whole and
+    defused first (rdfxml.py: pyoxigraph would expand a billion laughs without limit)."""
+    with _opened(source, format, progress) as (data, fmt):
+        if fmt != RdfFormat.RDF_XML:
+            yield data, fmt
+            return
+        raw = data if isinstance(data, bytes) else data.read()
+        try:
+            safe = defused(raw)
+        except ValueError as exc:
+            raise RdfSyntaxError(f"{_name_of(source)}: {exc}") from exc
+        yield safe, fmt
+
+
+def _name_of(source: RdfSource) -> str:
+    return str(source) if isinstance(source, str | os.PathLike) else "RDF/XML"
+
+
+@contextmanager
+def _opened(
+    source: RdfSource, format: RdfFormat | None, progress: Progress | None = None
+) -> Iterator[tuple[bytes | IO[bytes], RdfFormat]]:
     if isinstance(source, bytes):
         if format is None:
             raise RdfSyntaxError("RDF given as bytes needs an explicit format")

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from pancommons.api import openapi
 from pancommons.api.panosc.filters import Filter, FilterError, load_json, parse
 from pancommons.api.panosc.records import TOP_MODELS, Reader
 from pancommons.api.result_cache import through_cache
@@ -92,10 +93,23 @@ async def _answer(request: Request, compute: Any) -> Response:
     )
 
 
+_FILTER = openapi.param("filter", "a LoopBack filter (JSON): where, include, limit, skip, order")
+_WHERE = openapi.param("where", "a LoopBack where clause (JSON)")
+_QUERY = openapi.param("query", "words to search for (results ordered by score)")
+_ANSWERS = openapi.answers({200: [_MEDIA]})
+_ANSWERS.update(openapi.answers(errors=(400, 404), error_schema=openapi.LOOPBACK_ERROR))
+_ANSWERS.update(openapi.answers(errors=(503,)))
+_SEARCH: openapi.Doc = {"responses": _ANSWERS, "openapi_extra": openapi.extra(_FILTER, _QUERY)}
+_COUNT: openapi.Doc = {
+    "responses": _ANSWERS,
+    "openapi_extra": openapi.extra(_WHERE, _FILTER, _QUERY),
+}
+
+
 def _routes(collection: str) -> None:
     model = TOP_MODELS[collection]
 
-    @router.get(f"/{collection}", name=f"panosc-{collection}")
+    @router.get(f"/{collection}", name=f"panosc-{collection}", **_SEARCH)
     async def search(request: Request) -> Response:
         try:
             flt = _filter(request, model)
@@ -103,7 +117,7 @@ def _routes(collection: str) -> None:
             return loopback_error(400, "BadRequestError", str(exc))
         return await _answer(request, lambda r: r.search(model, flt))
 
-    @router.get(f"/{collection}/count", name=f"panosc-{collection}-count")
+    @router.get(f"/{collection}/count", name=f"panosc-{collection}-count", **_COUNT)
     async def count(request: Request) -> Response:
         try:
             flt = _filter(request, model, where_only=True)
@@ -113,7 +127,7 @@ def _routes(collection: str) -> None:
 
     if collection == "Datasets":
 
-        @router.get("/Datasets/{pid:path}/files/count", name="panosc-files-count")
+        @router.get("/Datasets/{pid:path}/files/count", name="panosc-files-count", **_COUNT)
         async def files_count(request: Request, pid: str) -> Response:
             try:
                 flt = _filter(request, "File", where_only=True)
@@ -124,7 +138,7 @@ def _routes(collection: str) -> None:
                 lambda r: _count_of(r.count_related("Dataset", pid, "files", flt)),
             )
 
-        @router.get("/Datasets/{pid:path}/files", name="panosc-files")
+        @router.get("/Datasets/{pid:path}/files", name="panosc-files", **_SEARCH)
         async def files(request: Request, pid: str) -> Response:
             try:
                 flt = _filter(request, "File")
@@ -132,7 +146,7 @@ def _routes(collection: str) -> None:
                 return loopback_error(400, "BadRequestError", str(exc))
             return await _answer(request, lambda r: r.related("Dataset", pid, "files", flt))
 
-    @router.get(f"/{collection}/{{pid:path}}", name=f"panosc-{collection}-pid")
+    @router.get(f"/{collection}/{{pid:path}}", name=f"panosc-{collection}-pid", **_SEARCH)
     async def by_pid(request: Request, pid: str) -> Response:
         try:
             flt = _filter(request, model)

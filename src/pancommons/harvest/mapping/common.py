@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from pancommons import vocab
 from pancommons.harvest.mapping import terms as T
-from pancommons.harvest.mapping.nt import XSD, Triples, iri, literal
+from pancommons.harvest.mapping.nt import XSD, TermError, Triples, iri, literal
 from pancommons.vocab import InvalidIdentifier
 
 
@@ -39,9 +40,16 @@ class Context:
         return _facility_iri(self.facility_ror, self.facility_name, self.source, self.base)
 
     def mint(self, kind: str, local_id: str) -> str:
+        """``{base}/id/{kind}/{source}/{local id}``; TermError for a local id that is no
+        Unicode text (a lone surrogate: it has no UTF-8 bytes to percent-encode)."""
         if _SAFE_ID.match(local_id):  # nothing to percent-encode: skip quote() (hot path)
             return f"{_mint_prefix(kind, self.source, self.base)}{local_id}"
-        return vocab.mint(kind, self.source, local_id, self.base)
+        try:
+            return vocab.mint(kind, self.source, local_id, self.base)
+        except UnicodeEncodeError:
+            raise TermError(
+                f"{kind} identifier {local_id[:80]!r} is not Unicode text (a lone surrogate)"
+            ) from None
 
     def node(self, kind: str, raw: object) -> str:
         """The IRI of a thing with identifier ``raw``: its PID IRI (DOI, Handle, ORCID, ROR)
@@ -89,6 +97,21 @@ def _facility_lines(fac: str, name: str | None) -> tuple[str, tuple[str, ...]]:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def listed(rec: dict[str, Any], key: str) -> list[Any]:
+    """The list under ``key`` ([] when missing or null). Anything else is refused with
+    MappingError naming the field, as a record's schema refuses it at the top level: includes
+    and nested objects are not all covered by the schemas, and iterating a number, a string or
+    an object there would fail (or read its characters or keys as items)."""
+    value = rec.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MappingError(
+            f"{key}: expected a list (or null), got {type(value).__name__} {str(value)[:40]!r}"
+        )
+    return value
 
 
 def add_source(ctx: Context, t: Triples, node: str, path: str | None, file: str) -> None:
@@ -164,11 +187,13 @@ def technique_iri(*candidates: object) -> str | None:
 
 # --- dates ---------------------------------------------------------------------------------------
 
+# ASCII digits only: \d also matches "٢٠٢٠" and "２０２０", no xsd:gYear (nor xsd:date).
 _DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_YEAR = re.compile(r"^[0-9]{4}$")
 
 
 def date_term(value: object) -> str | None:

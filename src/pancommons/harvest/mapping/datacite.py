@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from contextlib import suppress
 from typing import Any
@@ -66,8 +67,8 @@ DATE_TYPES = {
 }
 _UNITS = {"b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"pb": 10**15, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$")
-_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)$")
+_YEAR_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")  # ASCII digits: \d matches "٢٠٢٠"
 _XML_IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier\b[^>]*>\s*([^<\s][^<]*?)\s*</")
 
 
@@ -216,12 +217,9 @@ def _size(t: Triples, node: str, value: str) -> None:
     else ("90 pages", a bare number) is kept as dct:extent text."""
     m = _SIZE.match(value)
     unit = _UNITS.get(m.group(2).lower()) if m else None
-    if m and unit:
-        t.add(
-            node,
-            T.BYTE_SIZE,
-            literal(str(round(float(m.group(1)) * unit)), XSD + "nonNegativeInteger"),
-        )
+    size = float(m.group(1)) * unit if m and unit else math.inf  # "9…9 GB" is inf too
+    if math.isfinite(size):
+        t.add(node, T.BYTE_SIZE, literal(str(round(size)), XSD + "nonNegativeInteger"))
     else:
         t.text(node, EXTENT, value)
 

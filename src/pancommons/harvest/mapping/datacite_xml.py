@@ -14,6 +14,7 @@ entities such as ``file:///etc/passwd``) or names an external DTD is refused.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lxml import etree
@@ -21,6 +22,9 @@ from lxml import etree
 from pancommons.harvest.mapping.common import MappingError
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_YEAR = re.compile(r"[0-9]{1,9}")
+"""A publicationYear the REST API would answer as a number (str.isdigit() is true for "²",
+which int() refuses, and for 5000 digits, which int() refuses too)."""
 
 
 def parse_resource(xml_bytes: bytes) -> etree._Element:
@@ -163,7 +167,7 @@ def resource_to_attributes(resource: Any) -> dict[str, Any]:
             for t in _grandkids(r, "titles", "title")
         ],
         "publisher": _publisher(_kid(r, "publisher")),
-        "publicationYear": int(year) if year and year.isdigit() else year,
+        "publicationYear": int(year) if year and _YEAR.fullmatch(year) else year,
         "subjects": [
             _item(
                 s,

@@ -22,6 +22,8 @@ _LIT_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+# Lone surrogates: valid in a JSON string ("\ud800"), but no Unicode text: no UTF-8, no RDF.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class TermError(ValueError):
@@ -44,6 +46,10 @@ def iri(value: str) -> str:
 
 
 def literal(value: str, datatype: str | None = None, lang: str | None = None) -> str:
+    """A literal term; TermError for text with a lone surrogate (which JSON can carry but no
+    RDF store can hold: written as is, it would fail the load of the whole page)."""
+    if not value.isascii() and _SURROGATE.search(value):
+        raise TermError(f"not Unicode text (a lone surrogate): {value[:80]!r}")
     text = f'"{value.translate(_LIT_ESCAPE)}"'
     if lang:
         if not _LANG.match(lang):

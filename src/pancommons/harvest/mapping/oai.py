@@ -84,18 +84,30 @@ _EXTERNAL = "names an external DTD; refused (no file or network access)"
 
 def parse_xml(data: bytes | str, where: str = "the document") -> Any:
     """The root element of ``data``; raises UnsafeXml for a DOCTYPE that declares entities or
-    names an external DTD, etree.XMLSyntaxError for XML that is not well-formed.
+    names an external DTD, etree.XMLSyntaxError for XML that is not well-formed, MappingError
+    for text that is no Unicode (a lone surrogate, which a JSON string can hold).
 
     Looked for before parsing too: libxml2 already fails on a billion laughs (its amplification
     limit), and that must read as an attack, not as a page cut short to be fetched again."""
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        try:
+            data = data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MappingError(
+                f"{where} is not Unicode text: a lone surrogate at position {exc.start}"
+            ) from None
     m = _DOCTYPE.search(data)
     if m and m.group(2) and b"<!ENTITY" in data[m.end() :]:
         raise UnsafeXml(f"{where} {_ENTITIES}")
     if m and re.search(rb"\b(?:SYSTEM|PUBLIC)\b", m.group(1)):
         raise UnsafeXml(f"{where} {_EXTERNAL}")
-    root = etree.fromstring(data, safe_parser())
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        if any(s in str(exc) for s in ("amplification", "entity reference loop")):
+            # a DOCTYPE the byte search above cannot see (UTF-16): an attack, not a cut page
+            raise UnsafeXml(f"{where} {_ENTITIES}") from None
+        raise
     info = root.getroottree().docinfo
     dtd = info.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):

@@ -27,6 +27,7 @@ from pancommons.harvest.mapping.common import (
     add_source,
     add_technique,
     doi_or_none,
+    listed,
     orcid_or_none,
     organization_node,
     parameter_iri,
@@ -87,7 +88,7 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True)
     t.type(exp, T.EXPERIMENT)
     t.add(node, T.GENERATED_BY, exp)
 
-    for tech in rec.get("techniques") or ():
+    for tech in listed(rec, "techniques"):
         if isinstance(tech, dict):
             ids = (tech.get("panetId"), tech.get("pid"))
             add_technique(ctx, t, node, exp, ids, tech.get("name"))
@@ -102,20 +103,20 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True)
         t.add(node, T.P_INSTRUMENT, inst_node)
         t.add(exp, T.USED, inst_node)
 
-    for sample in rec.get("samples") or ():
+    for sample in listed(rec, "samples"):
         if isinstance(sample, dict) and (sample.get("pid") or sample.get("name")):
             t.add(node, T.P_SAMPLE, _sample(ctx, t, sample, pid))
 
-    for i, f in enumerate(rec.get("files") or ()):
+    for i, f in enumerate(listed(rec, "files")):
         if isinstance(f, dict):
             t.add(node, T.DIST, _file(ctx, t, f, pid, i))
 
     seen: set[str] = set()
-    for p in rec.get("parameters") or ():
+    for p in listed(rec, "parameters"):
         if isinstance(p, dict) and p.get("name"):
             t.add(exp, T.P_PARAMETER, _parameter(ctx, t, p, pid, seen))
 
-    docs = rec.get("documents") or []
+    docs = listed(rec, "documents")
     if isinstance(rec.get("document"), dict):
         docs = [*docs, rec["document"]]
     for doc in docs:
@@ -174,7 +175,7 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True
         t.add(node, T.IDENTIFIER, literal(doi))
     t.text(node, T.TITLE, rec.get("title"))
     t.text(node, T.DESCRIPTION, rec.get("summary"))
-    for kw in rec.get("keywords") or ():
+    for kw in listed(rec, "keywords"):
         t.text(node, T.KEYWORD, kw)
     add_license(t, node, rec.get("license"))
     add_date(t, node, T.AVAILABLE, rec.get("releaseDate"))
@@ -201,16 +202,16 @@ def document(ctx: Context, t: Triples, rec: dict[str, Any], primary: bool = True
     if fac and _is_proposal(rec):
         t.add(node, T.P_FACILITY, fac)
 
-    for m in rec.get("members") or ():
+    for m in listed(rec, "members"):
         if isinstance(m, dict):
             _member(ctx, t, node, m)
     seen: set[str] = set()
-    for p in rec.get("parameters") or ():
+    for p in listed(rec, "parameters"):
         if isinstance(p, dict) and p.get("name"):
             param = _parameter(ctx, t, p, f"document/{pid}", seen)
             own(param)
             t.add(node, T.P_PARAMETER, param)
-    for ds in rec.get("datasets") or ():
+    for ds in listed(rec, "datasets"):
         if isinstance(ds, dict) and ds.get("pid"):
             ds_node = dataset(ctx, t, ds, primary=False)
             exp = iri(ctx.mint("experiment", str(ds["pid"]).strip()))
@@ -239,7 +240,7 @@ def _member(ctx: Context, t: Triples, doc: str, m: dict[str, Any]) -> None:
         return
     role = str(m.get("role") or "").strip().lower()
     t.add(doc, T.CREATOR if role in CREATOR_ROLES else T.CONTRIBUTOR, node)
-    affiliations = m.get("affiliations") or []
+    affiliations = listed(m, "affiliations")
     if isinstance(m.get("affiliation"), dict):
         affiliations = [*affiliations, m["affiliation"]]
     for aff in affiliations:

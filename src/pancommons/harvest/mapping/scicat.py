@@ -33,6 +33,7 @@ from pancommons.harvest.mapping.common import (
     add_source,
     add_technique,
     doi_or_none,
+    listed,
     orcid_or_none,
     organization_node,
     parameter_iri,
@@ -40,7 +41,7 @@ from pancommons.harvest.mapping.common import (
     ror_or_none,
 )
 from pancommons.harvest.mapping.nt import Triples, iri, literal, number
-from pancommons.harvest.mapping.units import add_parameter, si_factors
+from pancommons.harvest.mapping.units import add_parameter, finite, si_factors
 from pancommons.vocab import quote_all
 
 # "Oleksandr Yefanov", "al." — SciCat seed data splits "et al." into a creator of its own.
@@ -233,7 +234,7 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     t.add(node, T.GENERATED_BY, exp)
     _date(t, exp, T.STARTED, rec.get("startTime"))
     _date(t, exp, T.ENDED, rec.get("endTime"))
-    for tech in rec.get("techniques") or ():
+    for tech in listed(rec, "techniques"):
         if not isinstance(tech, dict):
             continue
         ids = (tech.get("pid"), tech.get("panetId"))
@@ -249,7 +250,7 @@ def dataset(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         t.add(node, T.P_SAMPLE, _typed(t, ctx.node("sample", sid), T.SAMPLE))
     for source in _strings(rec, "inputDatasets"):
         t.add(node, T.DERIVED_FROM, _typed(t, ctx.node("dataset", source), T.DATASET))
-    for rel in rec.get("relationships") or ():  # v4: {pid, relationship} to other datasets
+    for rel in listed(rec, "relationships"):  # v4: {pid, relationship} to other datasets
         if isinstance(rel, dict) and _text(rel.get("pid")):
             t.add(node, T.RELATION, _typed(t, ctx.node("dataset", _text(rel["pid"])), T.DATASET))
     _parameters(ctx, t, exp, pid, rec.get("scientificMetadata"))
@@ -304,11 +305,14 @@ def _source_si(t: Triples, node: str, value_si: Any, unit_si: Any) -> None:
     if isinstance(value_si, bool) or not isinstance(value_si, int | float):
         return
     factors = si_factors(unit_si.strip()) if isinstance(unit_si, str) else None
-    if factors is None or not math.isfinite(value_si):
+    value = finite(value_si)
+    if factors is None or value is None:
         return
     a, b, qudt = factors
-    t.add(node, T.P_SI_VALUE, number(a * value_si + b))
-    t.add(node, T.P_SI_UNIT, iri(qudt))
+    si = finite(a * value + b)
+    if si is not None:  # a value in km near 1.8e308 has no SI value as a double
+        t.add(node, T.P_SI_VALUE, number(si))
+        t.add(node, T.P_SI_UNIT, iri(qudt))
 
 
 # --- proposals, instruments, samples, files ------------------------------------------------------
@@ -345,7 +349,7 @@ def proposal(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         )
         for inst in instruments:
             t.add(session, T.USED, _typed(t, ctx.node("instrument", inst), T.INSTRUMENT))
-    for i, period in enumerate(rec.get("MeasurementPeriodList") or ()):
+    for i, period in enumerate(listed(rec, "MeasurementPeriodList")):
         if not isinstance(period, dict):
             continue
         session = _session(
@@ -405,7 +409,7 @@ def datablock(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
     """An OrigDatablock: its files become distributions of the dataset it belongs to."""
     ds_id = _key(rec, "OrigDatablock", "datasetId")
     ds = _typed(t, ctx.node("dataset", ds_id), T.DATASET)
-    for f in rec.get("dataFileList") or ():
+    for f in listed(rec, "dataFileList"):
         path = _text(f.get("path")) if isinstance(f, dict) else ""
         if not path:
             continue
@@ -461,7 +465,7 @@ def published_data(ctx: Context, t: Triples, rec: dict[str, Any]) -> str:
         t.add(part, T.IS_PART_OF, node)
 
     related: list[tuple[str, str]] = [(x, "") for x in _strings(rec, "relatedPublications")]
-    for r in meta.get("relatedIdentifiers") or ():
+    for r in listed(meta, "relatedIdentifiers"):
         if isinstance(r, dict) and _text(r.get("relatedIdentifier")):
             related.append((_text(r["relatedIdentifier"]), _text(r.get("relationType")).lower()))
     for i, (text, relation) in enumerate(related):
@@ -484,14 +488,14 @@ def _contributors(
             creators.append(person)
             if affiliation:
                 t.add(person, T.P_AFFILIATION, affiliation)
-    for c in meta.get("creators") or ():
+    for c in listed(meta, "creators"):
         person = _datacite_person(ctx, t, people, c)
         if person:
             creators.append(person)
     for person in creators:
         t.add(node, T.CREATOR, person)
     contributors = [people.get(name) for name in _strings(rec, "authors")]
-    contributors += [_datacite_person(ctx, t, people, c) for c in meta.get("contributors") or ()]
+    contributors += [_datacite_person(ctx, t, people, c) for c in listed(meta, "contributors")]
     for person in contributors:
         if person and person not in creators:
             t.add(node, T.CONTRIBUTOR, person)
@@ -503,7 +507,7 @@ def _datacite_person(ctx: Context, t: Triples, people: _People, c: Any) -> str |
     if not isinstance(c, dict):
         return None
     orcid = None
-    for ident in c.get("nameIdentifiers") or ():
+    for ident in listed(c, "nameIdentifiers"):
         if isinstance(ident, dict) and orcid_or_none(_text(ident.get("nameIdentifier"))):
             orcid = _text(ident.get("nameIdentifier"))
     given, family = _text(c.get("givenName")), _text(c.get("familyName"))

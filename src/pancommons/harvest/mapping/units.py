@@ -7,6 +7,8 @@ distinct units across millions of parameters.
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -77,11 +79,29 @@ def _ureg() -> Any:
         return _registry
 
 
+MAX_UNIT_LENGTH = 64
+"""Longer text is no unit ("(kg m^2) / s^2" is 14 characters); pint is not asked."""
+_POWER = re.compile(r"\*\*|\^")
+# A power pint may compute: a unit name or a number raised to a literal of at most two digits
+# ("m^2", "s**-1", "mm^3"), not to another power nor a parenthesised expression.
+_SMALL_POWER = re.compile(
+    r"(?<=[^\s()*^])\s*(?:\*\*|\^)\s*[+-]?[0-9]{1,2}(?:\.[0-9]{1,3})?(?![\w.]|\s*(?:\*\*|\^))"
+)
+
+
+def _bounded(text: str) -> bool:
+    """Whether pint can read ``text`` in bounded time. pint evaluates the numbers in a unit
+    string with Python arithmetic: "10**10**8 m" would compute a 100-million-digit integer
+    (minutes of CPU, gigabytes), so powers other than small literals are refused."""
+    return len(text) <= MAX_UNIT_LENGTH and not _POWER.search(_SMALL_POWER.sub("", text))
+
+
 @lru_cache(maxsize=4096)
 def si_factors(unit: str) -> tuple[float, float, str] | None:
-    """``(a, b, qudt IRI)`` with ``si = a * value + b``, or None for a unit we cannot convert."""
+    """``(a, b, qudt IRI)`` with ``si = a * value + b``, or None for a unit we cannot convert
+    (or that is too long or has powers too big to be a unit: see ``_bounded``)."""
     text = unit.strip()
-    if not text:
+    if not text or not _bounded(text):
         return None
     key = text.lower()
     # Upper-case "A" is ampere; lower-case "a" and "Å" mean ångström in PaN wavelength fields.
@@ -114,7 +134,7 @@ def add_parameter(t: Triples, node: str, name: str, value: object, unit: object)
         t.add(node, T.P_VALUE, literal("true" if value else "false"))
     elif isinstance(value, int | float):
         t.add(node, T.P_VALUE, number(value))
-        numeric = float(value)
+        numeric = finite(value)
     elif value is not None:
         t.text(node, T.P_VALUE, value if not isinstance(value, dict | list) else str(value))
     unit_text = str(unit).strip() if isinstance(unit, str | int | float) else ""
@@ -122,7 +142,17 @@ def add_parameter(t: Triples, node: str, name: str, value: object, unit: object)
         t.add(node, T.P_UNIT, literal(unit_text))
         if numeric is not None:
             factors = si_factors(unit_text)
-            if factors:
-                a, b, qudt = factors
-                t.add(node, T.P_SI_VALUE, number(a * numeric + b))
-                t.add(node, T.P_SI_UNIT, iri(qudt))
+            si = finite(factors[0] * numeric + factors[1]) if factors else None
+            if factors and si is not None:  # no SI value where it would overflow a double
+                t.add(node, T.P_SI_VALUE, number(si))
+                t.add(node, T.P_SI_UNIT, iri(factors[2]))
+
+
+def finite(value: int | float) -> float | None:
+    """``value`` as a finite double; None for NaN, ±inf and an integer beyond 1.8e308 (which
+    float() refuses with OverflowError)."""
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None

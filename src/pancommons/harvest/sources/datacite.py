@@ -66,8 +66,13 @@ class DataciteSource(Source):
         return data
 
     def _same_host(self, url: str) -> str:
-        """``links.next`` on the configured host (and scheme): never follow a link elsewhere."""
-        root, nxt = urlsplit(self._root()), urlsplit(url)
+        """``links.next`` on the configured host (and scheme): never follow a link elsewhere
+        (PagingError for one that is elsewhere or no URL at all)."""
+        root = urlsplit(self._root())
+        try:
+            nxt = urlsplit(url)
+        except ValueError as exc:  # "http://[": an IPv6 host not closed
+            raise PagingError(f"links.next is not a URL: {url!r} ({exc})") from None
         if nxt.netloc.lower() != root.netloc.lower():
             raise PagingError(f"links.next points to another host: {url}")
         return urlunsplit((root.scheme, *nxt[1:]))

@@ -51,6 +51,10 @@ class FilesSource(Source):
                     data = json.loads(path.read_bytes())
                 except ValueError as exc:
                     raise SnapshotError(f"{path}: not valid JSON: {exc}") from exc
+                except RecursionError:  # json.loads gives up on arrays nested ~1000 deep
+                    raise SnapshotError(
+                        f"{path}: JSON nested too deep to read (a snapshot is an array of records)"
+                    ) from None
                 if not isinstance(data, list):
                     raise SnapshotError(f"{path}: expected a JSON array of records")
                 self._cache[collection] = data

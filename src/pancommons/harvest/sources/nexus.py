@@ -307,6 +307,8 @@ def _plain(value: Any) -> Any:
         value = value.item()
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
+    elif isinstance(value, str) and not value.isascii():
+        value = _valid_text(value)
     if isinstance(value, str):
         return value.replace("\x00", "").strip()
     if isinstance(value, float) and not math.isfinite(value):
@@ -314,3 +316,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool | int | float):
         return value
     return None
+
+
+def _valid_text(value: str) -> str:
+    """``value`` with the bytes that were no UTF-8 as U+FFFD, as ``bytes`` are decoded above:
+    h5py reads variable-length strings with ``surrogateescape``, so such bytes arrive as lone
+    surrogates, which no RDF store can hold."""
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        raw = value.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
