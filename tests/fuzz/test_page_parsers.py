@@ -29,14 +29,19 @@ from tests.fuzz.page_server import PageServer, client, page_server
 from tests.fuzz.record_inputs import (
     BIG_JSON_VALUES,
     NASTY,
+    Seeds,
     check_record,
     contexts,
     mutated,
     panosc_seeds,
+    pick,
     snapshot,
 )
 
 PAGE_ERRORS = (HarvestHttpError, PagingError)
+PANOSC_COLLECTIONS = ("Instruments", "Documents", "Datasets")
+SCICAT_COLLECTIONS = ("Instruments", "Proposals", "Samples", "Datasets", "OrigDatablocks")
+ICAT_COLLECTIONS = ("Facility", "Investigation", "Dataset")
 MAX_REQUESTS = 40
 
 
@@ -51,7 +56,7 @@ def body(value: Any) -> bytes:
 
 
 @st.composite
-def json_answer(draw: st.DrawFn, pages: list[Any]) -> bytes:
+def json_answer(draw: st.DrawFn, pages: Seeds) -> bytes:
     """A real page (a list of real records) mutated, cut short, deeply nested or replaced by
     random JSON or bytes."""
     how = draw(st.sampled_from(["mutated", "mutated", "cut", "random", "bytes", "deep", "real"]))
@@ -96,12 +101,9 @@ def live(kind: str, server: PageServer, **extra: Any) -> Source:
 # --- PaNOSC, SciCat, ICAT: skip/limit pages of JSON arrays ------------------------------------------
 
 KIND_PAGES = {
-    "panosc": [panosc_seeds(c) for c in ("Instruments", "Documents", "Datasets")],
-    "scicat": [
-        snapshot("demo-scicat", c)[:3]
-        for c in ("Instruments", "Proposals", "Samples", "Datasets", "OrigDatablocks")
-    ],
-    "icat": [snapshot("demo-icat", c)[:3] for c in ("Facility", "Investigation", "Dataset")],
+    "panosc": Seeds("PaNOSC pages", [panosc_seeds(c) for c in PANOSC_COLLECTIONS]),
+    "scicat": Seeds("SciCat pages", [snapshot("demo-scicat", c)[:3] for c in SCICAT_COLLECTIONS]),
+    "icat": Seeds("ICAT pages", [snapshot("demo-icat", c)[:3] for c in ICAT_COLLECTIONS]),
 }
 SESSION = st.sampled_from([b'{"sessionId": "s-1"}'] * 4 + [b"{}", b'{"sessionId": 1}', b"[]", b"{"])
 """ICAT's answer to the login (POST /icat/session): mostly a session id."""
@@ -125,6 +127,7 @@ def test_json_pages(server: PageServer, kind: str, data: st.DataObject) -> None:
 # --- DataCite REST API: JSON:API pages with links.next -------------------------------------------
 
 DOIS = snapshot("demo-datacite", "dois")
+DOI_ANSWERS = Seeds("DataCite answers", [{"data": DOIS}, {"data": DOIS[0]}])
 
 
 @st.composite
@@ -158,14 +161,14 @@ def next_link(draw: st.DrawFn, base: str) -> Any:
 def datacite_answer(draw: st.DrawFn, base: str) -> bytes:
     how = draw(st.sampled_from(["page", "page", "page", "other"]))
     if how == "other":
-        return draw(json_answer([{"data": DOIS}, {"data": DOIS[0]}]))
-    records = draw(st.lists(st.sampled_from(DOIS) | mutated(DOIS, 2), max_size=3))
+        return draw(json_answer(DOI_ANSWERS))
+    records = draw(st.lists(pick(DOIS) | mutated(DOIS, 2), max_size=3))
     links: Any = {"self": base, "next": draw(next_link(base))}
     if draw(st.integers(0, 4)) == 0:
         links = draw(BIG_JSON_VALUES)
     answer: Any = {"data": records, "links": links, "meta": {"total": len(records)}}
     if draw(st.integers(0, 4)) == 0:
-        answer = draw(mutated([answer], 2))
+        answer = draw(mutated(Seeds("DataCite page", [answer]), 2))
     return body(answer)
 
 
@@ -189,8 +192,8 @@ def test_datacite_api_pages(server: PageServer, data: st.DataObject) -> None:
 
 @fuzz_settings(ci=100, large=2500)
 @given(
-    answer=json_answer([panosc_seeds("Datasets")])
-    | st.sampled_from([b"[" * n + b"]" * n for n in (900, 3000, 100_000)]),
+    answer=json_answer(Seeds("PaNOSC pages", [panosc_seeds("Datasets")]))
+    | st.sampled_from([900, 3000, 100_000]).map(lambda n: b"[" * n + b"]" * n),
 )
 def test_snapshot_files(tmp_path_factory: pytest.TempPathFactory, answer: bytes) -> None:
     counted("pages/files")

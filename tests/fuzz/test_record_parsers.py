@@ -31,10 +31,12 @@ from tests.fuzz.record_inputs import (
     DATA,
     JSON_VALUES,
     NASTY,
+    Seeds,
     check_record,
     contexts,
     mutated_or_random,
     panosc_seeds,
+    pick,
     snapshot,
     source,
 )
@@ -48,7 +50,7 @@ OAI = source("oaipmh")
 
 
 @cache
-def nexus_seeds() -> list[dict[str, Any]]:
+def nexus_seeds() -> Seeds:
     """The records the nexus source reads from the demo NeXus files."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -58,7 +60,7 @@ def nexus_seeds() -> list[dict[str, Any]]:
             records += read_file(path, rel)
     records.append(dict(records[0], download_url="https://data.example.org/files/a.nxs"))
     records.append({"file": "broken.nxs", "size": 12, "error": "cannot read as NeXus/HDF5: x"})
-    return records
+    return Seeds("NeXus entries", records)
 
 
 # --- PaNOSC Search API ----------------------------------------------------------------------------
@@ -114,11 +116,14 @@ def test_icat_records(collection: str, data: st.DataObject) -> None:
 # --- DataCite REST API ----------------------------------------------------------------------------
 
 
-KERNEL4 = st.sampled_from(
-    [
-        (DATA / "esrf-dc-2493599001.datacite-kernel4.xml").read_bytes(),
-        (DATA / "datacite-example-full-v4.xml").read_bytes(),
-    ]
+KERNEL4 = pick(
+    Seeds(
+        "kernel-4 XML",
+        [
+            (DATA / "esrf-dc-2493599001.datacite-kernel4.xml").read_bytes(),
+            (DATA / "datacite-example-full-v4.xml").read_bytes(),
+        ],
+    )
 )
 
 

@@ -12,6 +12,7 @@ documented page error (``PAGE_ERRORS``), never with another exception.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -36,9 +37,11 @@ from tests.fuzz.record_inputs import (
     ANY_TEXT,
     DATA,
     NASTY_STRINGS,
+    Seeds,
     check_ntriples,
     check_record,
     contexts,
+    pick,
     snapshot,
     source,
 )
@@ -52,7 +55,7 @@ KERNEL4_FILES = [
     "datacite-example-full-v4.xml",
     "datacite-example-instrument-v4.xml",
 ]
-KERNEL4 = [(DATA / name).read_bytes() for name in KERNEL4_FILES]
+KERNEL4 = Seeds("kernel-4 XML", [(DATA / name).read_bytes() for name in KERNEL4_FILES])
 OAI_RECORDS = snapshot("demo-oai", "records")
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -111,7 +114,7 @@ TEXT = st.sampled_from(NASTY_STRINGS).map(xml_text) | ANY_TEXT.map(xml_text)
 
 
 @st.composite
-def mutated_tree(draw: st.DrawFn, documents: list[bytes], max_edits: int = 4) -> bytes:
+def mutated_tree(draw: st.DrawFn, documents: Seeds, max_edits: int = 4) -> bytes:
     """A real XML document with 1..``max_edits`` element-level edits."""
     root = etree.fromstring(documents[draw(st.integers(0, len(documents) - 1))])
     tags = sorted({el.tag for el in root.iter() if isinstance(el.tag, str)})
@@ -129,7 +132,7 @@ def mutated_tree(draw: st.DrawFn, documents: list[bytes], max_edits: int = 4) ->
         elif edit == "drop" and parent is not None:
             parent.remove(el)
         elif edit == "dup" and parent is not None:
-            parent.insert(parent.index(el), etree.fromstring(etree.tostring(el)))
+            parent.insert(parent.index(el), copy.deepcopy(el))
         elif edit == "add":
             child = etree.SubElement(el, draw(st.sampled_from(tags)))
             child.text = draw(TEXT)
@@ -142,7 +145,7 @@ def mutated_tree(draw: st.DrawFn, documents: list[bytes], max_edits: int = 4) ->
 
 
 @st.composite
-def mutated_bytes(draw: st.DrawFn, documents: list[bytes]) -> bytes:
+def mutated_bytes(draw: st.DrawFn, documents: Seeds) -> bytes:
     """A real XML document cut, with bytes flipped or inserted, another encoding declared, a
     DOCTYPE or a BOM added; or random bytes."""
     data = documents[draw(st.integers(0, len(documents) - 1))]
@@ -262,10 +265,13 @@ def record_xml(
     )
 
 
-REAL_PAGES = [
-    page([record_xml(r["identifier"], r["metadata"], sets=r["sets"]) for r in OAI_RECORDS]),
-    page([record_xml(r["identifier"], r["metadata"]) for r in OAI_RECORDS[:1]], token="tok-1"),
-]
+REAL_PAGES = Seeds(
+    "ListRecords pages",
+    [
+        page([record_xml(r["identifier"], r["metadata"], sets=r["sets"]) for r in OAI_RECORDS]),
+        page([record_xml(r["identifier"], r["metadata"]) for r in OAI_RECORDS[:1]], token="t-1"),
+    ],
+)
 
 
 @st.composite
@@ -307,7 +313,7 @@ ANSWERS = st.one_of(
     structured_page(),
     structured_page(),
     st.binary(max_size=200),
-    st.sampled_from(REAL_PAGES),
+    pick(REAL_PAGES),
 )
 
 
