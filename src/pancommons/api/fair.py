@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from pyoxigraph import NamedNode
 
 from pancommons.api import openapi
 from pancommons.fair.shapes import Shapes, load_shapes
@@ -98,6 +99,10 @@ async def dataset(request: Request, iri: str = Query(..., min_length=1)) -> JSON
     store = request.app.state.store
     if not iri.startswith(("http://", "https://")):
         return _error(400, "bad request", f"iri must be an http(s) IRI, not {iri!r}")
+    try:
+        NamedNode(iri)
+    except ValueError as exc:
+        return _error(400, "bad request", f"iri={iri!r} is not an IRI: {exc}")
 
     def run() -> JSONResponse:
         shapes = _shapes()
