@@ -208,9 +208,13 @@ class RemoteStore(Store):
         for row in result:  # type: ignore[union-attr]
             yield {str(v.value): row[v].value for v in result.variables if row[v] is not None}  # type: ignore[union-attr]
 
+    def _named_graphs(self) -> Iterator[str]:
+        """Every non-empty named graph the server has, its own and staging graphs included."""
+        for row in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"):
+            yield row["g"]
+
     def graphs(self) -> list[str]:
-        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(g for g in (r["g"] for r in rows) if _ours(g))
+        return sorted(g for g in self._named_graphs() if _ours(g))
 
     def count(self, graph: str | None = None) -> int:
         if graph is not None:
@@ -280,8 +284,7 @@ class RemoteStore(Store):
         them (of ``graph`` only, if given). Hidden from ``graphs()``, but a server's queries
         over all graphs would see them."""
         prefix = f"{graph}{STAGING_MARKER}" if graph else ""
-        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(g for g in (r["g"] for r in rows) if is_staging(g) and g.startswith(prefix))
+        return sorted(g for g in self._named_graphs() if is_staging(g) and g.startswith(prefix))
 
     @contextmanager
     def staging(self, graph: str) -> Iterator[str]:
