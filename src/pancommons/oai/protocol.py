@@ -147,7 +147,18 @@ _SYNTAX = {
     "until": "YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ",
 }
 _PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
-_URI = re.compile(r"^[^\s<>\"{}|\\^`\[\]]+$")
+# RFC 3986 URI-reference, as libxml2 checks xs:anyURI (OAI-PMH.xsd identifierType), and a
+# little stricter: no spaces or other characters that must be %-escaped, no IP-literal hosts.
+_C = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f\s\ud800-\udfff\ufffe\uffff])"
+_AUTHORITY = rf"(?:(?:{_C}|:)*@)?{_C}*(?::[0-9]{{1,9}})?"
+_URI = re.compile(
+    r"^(?=.)"
+    r"(?:[A-Za-z][A-Za-z0-9+.\-]*:|(?![^/?#]*:))"  # a scheme, or no ':' in the first segment
+    rf"(?://{_AUTHORITY}(?=[/?#]|$)|(?!//))"  # an authority whose port is digits
+    rf"(?:{_C}|[:@/])*"  # path
+    rf"(?:\?(?:{_C}|[:@/?])*)?"  # query
+    rf"(?:#(?:{_C}|[:@/?])*)?$"  # fragment: one '#' only
+)
 
 
 def _well_formed(name: str, value: str) -> bool:
