@@ -14,7 +14,8 @@ whatever happens:
   server and every ``pancommons harvest`` talk to the same ``oxigraph serve``;
 - the demo graph, built into it as ``pancommons demo`` builds it (bundled sample catalogues,
   ontologies, links, FAIR assessment): ``pancommons --store URL demo --no-serve``;
-- ``pancommons serve`` (uvicorn, one process, as deployed) with ``PANCOMMONS_STORE`` pointing at
+- ``pancommons serve --workers 2`` (uvicorn, one worker process per core, as a remote-store
+  deployment runs it; ``--workers 1`` for one) with ``PANCOMMONS_STORE`` pointing at
   the store and ``PANCOMMONS_OAI_PAGE_SIZE=10`` (so that OAI-PMH lists of the small demo graph
   are paged with resumption tokens);
 - the local catalogue server of the tests (``tests/harvest/catalogue_server.py``) serving the
@@ -23,7 +24,12 @@ whatever happens:
 - a harvest loop: ``pancommons harvest`` of those three sources, in small pages, under their
   demo names (so each run replaces a graph the clients are reading, then re-links the graph and
   syncs the OAI-PMH ledger), started again as soon as it ends, for the whole run. Every run
-  must exit 0; how many completed, and how long they took, is printed.
+  must exit 0; how many completed, and how long they took, is printed. The default pace
+  (``--page-delay 1.25``, 5 records a page: about 45 catalogue requests) makes one run last
+  about a minute, as a facility catalogue's harvest runs through the test and swaps each
+  source's graph in as it completes: three swaps, then links and the ledger, about a dozen
+  writes, each of which retires every answer the server keeps. ``--page-delay 0.05`` is the
+  stress case: runs back to back, about ten a minute, each with its writes.
 
 The clients: ``--clients`` threads, each with its own keep-alive HTTP/1.1 connection
 (``http.client``, the cheapest Python client, so the driver takes as little CPU from the
@@ -130,26 +136,37 @@ class Proc:
     proc: subprocess.Popen[bytes]
     log: Path
 
-    def peak_rss_mib(self) -> float:
-        """VmHWM (peak resident set) on Linux; elsewhere the current RSS."""
+    def _tree(self) -> list[psutil.Process]:
+        """The process and its children (``pancommons serve --workers N``: the workers)."""
         try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()
-            match = re.search(r"VmHWM:\s+(\d+) kB", status)
-            if match:
-                return int(match.group(1)) / 1024
-        except OSError:
-            pass
-        try:
-            return float(psutil.Process(self.proc.pid).memory_info().rss) / 2**20
+            top = psutil.Process(self.proc.pid)
+            return [top, *top.children(recursive=True)]
         except psutil.Error:
-            return math.nan
+            return []
+
+    def peak_rss_mib(self) -> float:
+        """VmHWM (peak resident set) on Linux, elsewhere the current RSS; summed over the
+        process and its children."""
+        total = 0.0
+        for p in self._tree():
+            try:
+                status = Path(f"/proc/{p.pid}/status").read_text()
+                match = re.search(r"VmHWM:\s+(\d+) kB", status)
+                total += int(match.group(1)) / 1024 if match else p.memory_info().rss / 2**20
+            except (OSError, psutil.Error):
+                continue
+        return total or math.nan
 
     def cpu_seconds(self) -> float:
-        try:
-            t = psutil.Process(self.proc.pid).cpu_times()
-            return float(t.user + t.system)
-        except psutil.Error:
-            return math.nan
+        """User and system CPU of the process and its children still running."""
+        total = 0.0
+        for p in self._tree():
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                continue
+        return total or math.nan
 
 
 def free_port() -> int:
@@ -275,7 +292,7 @@ class Stack:
 
 
 @contextmanager
-def stack(work: Path, page_delay: float, page_size: int) -> Iterator[Stack]:
+def stack(work: Path, page_delay: float, page_size: int, workers: int = 2) -> Iterator[Stack]:
     """Store, demo graph, catalogue server and ``pancommons serve``; all stopped on leaving."""
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -322,7 +339,10 @@ def stack(work: Path, page_delay: float, page_size: int) -> Iterator[Stack]:
         port = free_port()
         server = start(
             "pancommons-serve",
-            [str(BIN / "pancommons"), "serve", "--host", HOST, "--port", str(port)],
+            [
+                *(str(BIN / "pancommons"), "serve", "--host", HOST, "--port", str(port)),
+                *("--workers", str(workers)),
+            ],
             work,
             clean_env(
                 PANCOMMONS_STORE=store_url,
@@ -1173,6 +1193,18 @@ def report(
         f"{_loadavg()}"
     )
 
+    try:
+        kept = _json_get(st.port, "/health")["query_cache"]
+        asked = kept["hits"] + kept["misses"] - kept["coalesced"]
+        print(
+            f"server cache (the worker that answered /health): {kept['hits']:,} hits of "
+            f"{asked:,} answers asked for "
+            f"({kept['hits'] / max(asked, 1):.0%}; {kept['coalesced']:,} waited for another "
+            f"request's evaluation), {kept['entries']:,} entries, {kept['bytes'] / 2**20:.1f} MiB"
+        )
+    except (OSError, KeyError, ValueError) as exc:
+        print(f"server cache: unknown ({exc})")
+
     for proc in (st.server, st.oxigraph):
         notes = log_notes(proc.log)
         if notes:
@@ -1264,9 +1296,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request [30]")
     parser.add_argument("--mix", help="kind weights, e.g. fair=0,sparql=30 (see KIND_WEIGHTS)")
     parser.add_argument(
-        "--page-delay", type=float, default=0.05, help="catalogue server delay per page [0.05 s]"
+        "--page-delay",
+        type=float,
+        default=1.25,
+        help="catalogue server delay per page [1.25 s: a harvest run lasts about a minute]",
     )
     parser.add_argument("--page-size", type=int, default=5, help="records per harvested page [5]")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="pancommons serve --workers [2: one per core]"
+    )
     parser.add_argument("--json", action="store_true", help="also print a JSON summary")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument("--serve-catalogue", action="store_true", help=argparse.SUPPRESS)
@@ -1287,7 +1325,7 @@ def main(argv: list[str] | None = None) -> int:
     print("mix: " + ", ".join(f"{k} {w:g}" for k, w in weights.items() if w > 0))
     work = Path(tempfile.mkdtemp(prefix="pancommons-load-test-"))
     try:
-        with stack(work, args.page_delay, args.page_size) as st:
+        with stack(work, args.page_delay, args.page_size, args.workers) as st:
             ids = discover(st.port)
             print(
                 f"identifiers: {len(ids.datasets)} datasets, {len(ids.instruments)} instruments, "

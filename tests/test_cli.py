@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from rdflib import Graph
 
@@ -243,3 +246,65 @@ def test_remote_store_through_cli(oxigraph_url: str, data_file: Path) -> None:
         remote = RemoteStore(oxigraph_url)
         for g in remote.graphs():
             remote.drop_graph(g)
+
+
+def test_serve_with_workers_needs_a_remote_store(tmp_path: Path) -> None:
+    r = run("serve", "--workers", "2", "--port", str(free_port()), store=tmp_path / "store")
+    assert r.returncode == 2
+    assert "--workers 2 needs a remote store" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serve_with_two_workers_over_a_remote_store(
+    oxigraph_url: str, data_file: Path, tmp_path: Path
+) -> None:
+    """``serve --workers 2``: two server processes over one remote store; each keeps its
+    answers, and a write through either retires them in both (the version is in the store)."""
+    import httpx
+
+    graph = "https://w3id.org/pan-commons/graph/source/workers-test"
+    assert run("load", str(data_file), "--graph", graph, store=oxigraph_url).returncode == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCOMMONS_")}
+    env["PANCOMMONS_UPDATE_TOKEN"] = "workers-token"
+    server = subprocess.Popen(
+        [EXE, "--store", oxigraph_url, "serve", "--workers", "2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    json_results = {"Accept": "application/sparql-results+json"}
+
+    def count() -> int:
+        r = httpx.get(base + "/sparql", params={"query": query}, headers=json_results)
+        assert r.status_code == 200
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        workers = psutil.Process(server.pid).children(recursive=True)
+        assert len([p for p in workers if "python" in p.name().lower()]) >= 2
+        before = {count() for _ in range(20)}  # answered by both workers, kept in each
+        assert len(before) == 1 and before != {0}
+        r = httpx.post(
+            base + "/sparql",
+            content=f"DROP GRAPH <{graph}>",
+            headers={
+                "Content-Type": "application/sparql-update",
+                "Authorization": "Bearer workers-token",
+            },
+        )
+        assert r.status_code == 204
+        assert {count() for _ in range(20)} == {0}  # no worker answers from its old answers
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert "(2 worker processes)" in err

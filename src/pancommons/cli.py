@@ -17,12 +17,13 @@ Exit codes (also in docs/cli.md):
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from pyoxigraph import QueryBoolean, QuerySolutions
@@ -422,15 +423,25 @@ def demo(
 @cli.command()
 @click.option("--host", help="Address to listen on [default 127.0.0.1, env PANCOMMONS_HOST].")
 @click.option("--port", type=int, help="Port [default 8000, env PANCOMMONS_PORT].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Server processes [default 1, env PANCOMMONS_WORKERS]; more than one needs a remote "
+    "store (the embedded store admits one process).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the graph over HTTP (/health, /sparql)."""
     with errors_as_exit_codes():
-        _serve(ctx.obj, host, port)
+        _serve(ctx.obj, host, port, workers=workers)
 
 
 def _serve(
-    settings: Settings, host: str | None, port: int | None, store: Store | None = None
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    store: Store | None = None,
+    workers: int | None = None,
 ) -> None:
     import uvicorn
 
@@ -441,22 +452,35 @@ def _serve(
         base=settings.base,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
     )
-    app = create_app(settings, store=store)
+    if settings.workers > 1 and (store is not None or not settings.is_remote):
+        raise click.UsageError(
+            f"--workers {settings.workers} needs a remote store (--store URL): the embedded "
+            f"store at {settings.store} can be opened by one process only"
+        )
     from pancommons.store.remote import shown
 
     where = shown(settings.store) if settings.is_remote else settings.store
-    click.echo(f"serving {where} on http://{settings.host}:{settings.port}/", err=True)
+    many = f" ({settings.workers} worker processes)" if settings.workers > 1 else ""
+    click.echo(f"serving {where} on http://{settings.host}:{settings.port}/{many}", err=True)
     # No per-request access log: it costs ~20% of point-lookup throughput (bench/sparql.py);
     # the reverse proxy in front of a deployment logs requests.
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-        server_header=False,  # no software banner; SecurityHeaders sets the headers that matter
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": False,
+        "server_header": False,  # no software banner; SecurityHeaders sets the headers that matter
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, store=store), **options)
+        return
+    # Each worker builds its own app from the environment; the settings given on the command
+    # line travel there. Each keeps its own answers; the store's version retires them all.
+    for name, value in (("STORE", settings.store), ("BASE", settings.base)):
+        os.environ[f"PANCOMMONS_{name}"] = value
+    uvicorn.run("pancommons.api.app:create_app", factory=True, workers=settings.workers, **options)
 
 
 def _register() -> None:

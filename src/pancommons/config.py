@@ -38,6 +38,12 @@ class Settings:
     store_timeout: float = 300.0
     """Remote store only: seconds to wait for an answer from the SPARQL server."""
 
+    store_external_writes: bool = False
+    """Remote store only: true when clients other than PaN Commons write to the SPARQL server
+    directly. PaN Commons writes (harvests, FAIR runs, loads, ``/sparql`` updates, ``/store``
+    writes) move a version kept in the store, and ``pancommons serve`` keeps answers until it
+    moves (``query_cache_mb``); a direct write does not, so with this set nothing is kept."""
+
     state: str = "./data/state"
     """Directory for harvest checkpoints (``--resume``), the records mapped so far and the
     quarantine of the run in progress. Nothing here is needed once a run has completed."""
@@ -50,6 +56,10 @@ class Settings:
 
     port: int = 8000
     """Port ``pancommons serve`` listens on."""
+
+    workers: int = 1
+    """``pancommons serve``: server processes. More than one needs a remote store (the
+    embedded store can be opened by one process only); each keeps its own cache."""
 
     doi_resolver: str = "https://doi.org/"
     """``assess --online``: resolver the DOIs are resolved through (DOI appended)."""
@@ -77,8 +87,14 @@ class Settings:
     more is refused with 413 (page with LIMIT/OFFSET)."""
 
     query_cache_mb: int = 64
-    """``/sparql`` and ``/store`` GET: MiB of answers kept for repeated queries, served until
-    the graph changes (``X-Cache: hit``); 0 turns the cache off. Embedded store only."""
+    """MiB of answers kept for repeated requests (``/sparql`` and ``/store`` GET, named
+    queries, the PaNOSC API, landing pages, DCAT, VoID, FAIR reports), served until the graph
+    changes (``X-Cache: hit``); 0 turns the cache off. A remote store written directly by other
+    clients: see ``store_external_writes``."""
+
+    query_cache_ttl: float = 60.0
+    """Seconds an answer is kept at most, even when no write was seen: the bound on how stale
+    an answer can be after a write that did not move the store's version."""
 
     max_body_bytes: int = 64 * 1024 * 1024
     """``/sparql`` and ``/store``: largest request body accepted; larger gets 413."""
@@ -111,7 +127,9 @@ class Settings:
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
-            if f.type in ("int", int):
+            if f.type in ("bool", bool):
+                values[f.name] = _flag(f.name, raw)
+            elif f.type in ("int", int):
                 values[f.name] = int(raw)
             elif f.type in ("float", float):
                 values[f.name] = float(raw)
@@ -124,3 +142,12 @@ class Settings:
     @property
     def is_remote(self) -> bool:
         return self.store.startswith(("http://", "https://"))
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected true or false")

@@ -4,6 +4,10 @@ the one they were computed on, whatever wrote to it."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +21,8 @@ from pancommons.api.result_cache import Answer, ResultCache, cacheable
 from pancommons.config import Settings
 from pancommons.store.changes import Changes
 from pancommons.store.embedded import EmbeddedStore
-from tests.api.conftest import TOKEN
+from pancommons.store.remote import RemoteStore
+from tests.api.conftest import TOKEN, live_server
 
 G = "http://example.org/cache/g"
 DATA = b"""<http://example.org/d1> <http://purl.org/dc/terms/title> "one" .
@@ -67,6 +72,17 @@ def test_entries_are_served_only_at_their_version_and_bounded_in_bytes() -> None
     cache.put("new", Answer(b"n", "text/plain", 2))  # a newer version retires every entry
     assert cache.stats()["entries"] == 1 and cache.stats()["bytes"] == 4  # "new" + body
     assert cache.get("new", 2) is not None and cache.get(1, 1) is None
+
+
+def test_entries_are_kept_no_longer_than_their_time_limit() -> None:
+    """The bound on staleness should a write not move the version (``query_cache_ttl``)."""
+    cache = ResultCache(800, ttl=30.0)
+    now = time.monotonic()
+    cache.put("fresh", Answer(b"f", "text/plain", 1, now - 29.0))
+    cache.put("old", Answer(b"o", "text/plain", 1, now - 31.0))
+    assert cache.get("fresh", 1) is not None
+    assert cache.get("old", 1) is None
+    assert cache.stats()["entries"] == 1 and cache.stats()["bytes"] == len("fresh") + 1
 
 
 @pytest.mark.parametrize(
@@ -226,24 +242,74 @@ def test_a_cache_of_zero_is_off(store: EmbeddedStore) -> None:
         assert client.get("/health").json()["query_cache"]["entries"] == 0
 
 
-def test_a_remote_store_written_by_others_is_always_asked(
-    remote_server: str, oxigraph_url: str
+def _remote_count(base: str, query: str) -> tuple[int, str | None]:
+    r = httpx.get(base + "/sparql", params={"query": query}, headers=JSON)
+    assert r.status_code == 200
+    return int(json.loads(r.content)["results"]["bindings"][0]["n"]["value"]), r.headers.get(
+        "x-cache"
+    )
+
+
+def _raw_insert(oxigraph_url: str, graph: str, i: int) -> None:
+    """A write straight to the SPARQL server, as a client other than PaN Commons makes it."""
+    httpx.post(
+        oxigraph_url.rsplit("/", 1)[0] + "/update",
+        content=f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/s{i}> <http://example.org/p> {i} }} }}",
+        headers={"Content-Type": "application/sparql-update"},
+    ).raise_for_status()
+
+
+def test_a_remote_store_written_directly_by_others_is_always_asked(
+    tmp_path: Path, oxigraph_url: str
 ) -> None:
-    """Other clients write to a remote store behind our back: nothing may be kept."""
-    graph = "http://example.org/cache/remote"
+    """``store_external_writes``: other clients write to the server behind our back, so nothing
+    may be kept, whatever the store's version says."""
+    graph = "http://example.org/cache/remote-external"
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    update_url = oxigraph_url.rsplit("/", 1)[0] + "/update"
-    counts = []
-    for i in range(3):
-        r = httpx.get(remote_server + "/sparql", params={"query": query}, headers=JSON)
-        assert r.status_code == 200 and r.headers.get("x-cache") != "hit"
-        counts.append(int(json.loads(r.content)["results"]["bindings"][0]["n"]["value"]))
-        httpx.post(
-            update_url,
-            content=f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/s{i}> <http://example.org/p> {i} }} }}",
-            headers={"Content-Type": "application/sparql-update"},
-        ).raise_for_status()
-    assert counts == [counts[0], counts[0] + 1, counts[0] + 2]
+    RemoteStore(oxigraph_url).drop_graph(graph)  # and the store has a version
+    with live_server(tmp_path, store=oxigraph_url, store_external_writes="true") as base:
+        counts = []
+        for i in range(3):
+            n, cache = _remote_count(base, query)
+            assert cache != "hit"
+            counts.append(n)
+            _raw_insert(oxigraph_url, graph, i)
+    assert counts == [0, 1, 2]
+
+
+def test_a_remote_store_written_by_pancommons_elsewhere_retires_the_answers(
+    remote_server: str, oxigraph_url: str, tmp_path: Path
+) -> None:
+    """The server keeps answers over a remote store; a write by another PaN Commons process (a
+    ``pancommons load``, as a harvest or FAIR run writes) moves the version kept in the store,
+    and the next request is answered afresh. A direct write by another client moves nothing:
+    that is what ``store_external_writes`` is for."""
+    graph = "http://example.org/cache/remote-versioned"
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    writer = RemoteStore(oxigraph_url)
+    writer.drop_graph(graph)
+    assert _remote_count(remote_server, query) == (0, "miss")
+    assert _remote_count(remote_server, query) == (0, "hit")
+
+    data = tmp_path / "one.nt"
+    data.write_text('<http://example.org/a> <http://example.org/p> "1" .\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCOMMONS_")}
+    subprocess.run(
+        [str(Path(sys.executable).parent / "pancommons"), "--store", oxigraph_url, "load", str(data),
+         "--graph", graph],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    assert _remote_count(remote_server, query) == (1, "miss")
+    assert _remote_count(remote_server, query) == (1, "hit")
+
+    _raw_insert(oxigraph_url, graph, 7)
+    assert _remote_count(remote_server, query) == (1, "hit")  # unseen: not PaN Commons
+    writer.update(
+        f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/b> <http://example.org/p> 2 }} }}"
+    )
+    assert _remote_count(remote_server, query) == (3, "miss")
+    writer.drop_graph(graph)
+    assert _remote_count(remote_server, query) == (0, "miss")
 
 
 def test_named_queries_are_kept_per_parameters_and_format(store: EmbeddedStore) -> None:

@@ -13,6 +13,7 @@ from starlette.types import Scope
 from pancommons import __version__
 from pancommons.api import dcat, fair, graph_store, oai, pages, queries, sparql
 from pancommons.api.headers import SecurityHeaders
+from pancommons.api.page_cache import PageCache
 from pancommons.api.panosc import routes as panosc_routes
 from pancommons.api.result_cache import ResultCache
 from pancommons.api.write_access import BodyLimit
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.result_cache = ResultCache(settings.query_cache_mb * 2**20)
+    app.state.result_cache = ResultCache(settings.query_cache_mb * 2**20, settings.query_cache_ttl)
     if store is not None:
         app.state.store = store
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         """Liveness and store reachability, with the number of named graphs."""
         st: Store = request.app.state.store
         try:
-            graphs = len(st.graphs())
+            graphs = _graph_count(request.app, st)
         except StoreError as exc:
             return JSONResponse(
                 {"status": "error", "store": st.location, "detail": str(exc)}, status_code=503
@@ -93,6 +94,21 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(dcat.router)
     app.include_router(panosc_routes.router)
     app.include_router(pages.router)
+    app.add_middleware(PageCache)  # GET pages that only read the graph, until it changes
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # any route's body: 413
     app.add_middleware(SecurityHeaders, on_error=internal_error)  # outermost: every response
     return app
+
+
+def _graph_count(app: FastAPI, store: Store) -> int:
+    """How many named graphs, counted again only when the store's version moved. A remote
+    store's version is read from the server, so the check still reaches the store; a failure
+    to read it (None) counts the graphs, which raises StoreError if the server is down."""
+    version = store.version()
+    memo: tuple[int, int] | None = getattr(app.state, "graph_count", None)
+    if version is not None and memo is not None and memo[0] == version:
+        return memo[1]
+    count = len(store.graphs())
+    if version is not None and store.version() == version:
+        app.state.graph_count = (version, count)
+    return count

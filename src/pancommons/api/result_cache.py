@@ -14,7 +14,14 @@ Not kept either:
   ``UUID()``, ``STRUUID()`` and ``SERVICE`` (another endpoint's data), or that may spell such a
   word with a ``\\u`` escape;
 - errors, and answers larger than an eighth of the cache (the query text counts too);
-- anything when the store cannot tell its version (a remote store: other clients may write it).
+- anything when the store cannot tell its version: a read-only embedded store (a writer in another
+  process goes unseen), a remote store that has none yet or that other clients write directly
+  (``store_external_writes``).
+
+A remote store's version is kept in the store and moved by every PaN Commons process that writes
+to it (``RemoteStore.version``), so a harvest in another process retires the server's answers
+too. Whatever the store, an answer is kept at most ``query_cache_ttl`` seconds: the bound on
+staleness should a write not move the version (a lost connection right after it).
 
 The cache holds at most ``query_cache_mb`` MiB of answers (``PANCOMMONS_QUERY_CACHE_MB``; 0 turns
 it off), least recently used first out. A hit is answered on the event loop without touching the
@@ -23,13 +30,16 @@ store; answers say ``X-Cache: hit`` or ``miss``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from pancommons.store import Store
@@ -47,6 +57,10 @@ class Answer:
     body: bytes
     media_type: str
     version: int
+    at: float = field(default_factory=time.monotonic, compare=False)
+    """``time.monotonic()`` when it was computed."""
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    """Response headers to send again (``api.page_cache``)."""
 
 
 def _weight(key: Any, answer: Answer) -> int:
@@ -63,8 +77,9 @@ class ResultCache:
 
     Safe to share between threads; every operation is a few dictionary steps under a lock."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, ttl: float = 60.0) -> None:
         self.max_bytes = max(0, max_bytes)
+        self.ttl = ttl
         self.max_entry = self.max_bytes // 8
         self._entries: OrderedDict[Any, tuple[Answer, int]] = OrderedDict()
         self._bytes = 0
@@ -72,6 +87,8 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
         self.evictions = 0
+        self.coalesced = 0
+        self._computing: dict[Any, asyncio.Event] = {}
 
     @property
     def enabled(self) -> bool:
@@ -82,6 +99,10 @@ class ResultCache:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or version is None or entry[0].version != version:
+                self.misses += 1
+                return None
+            if time.monotonic() - entry[0].at > self.ttl:
+                self._bytes -= self._entries.pop(key)[1]
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
@@ -115,6 +136,35 @@ class ResultCache:
             self._entries[key] = (answer, size)
             self._bytes += size
 
+    async def turn(self, key: Any, version: int) -> tuple[Answer | None, asyncio.Event | None]:
+        """After a miss: ``(None, turn)`` if no other request is computing ``key``, and this
+        one must (then call ``done(key, turn)``); else wait for it and return what it kept at
+        ``version`` (``(None, None)`` if nothing: compute as well). Fifty clients asking for
+        the same page just after a write then cost one evaluation, not fifty. Event loop
+        only."""
+        computing = self._computing.get(key)
+        if computing is None:
+            computing = self._computing[key] = asyncio.Event()
+            return None, computing
+        await computing.wait()
+        with self._lock:
+            self.coalesced += 1
+        return self.get(key, version), None
+
+    def done(self, key: Any, turn: asyncio.Event | None) -> None:
+        """The end of a turn taken with ``turn``: whoever waits for it reads the cache."""
+        if turn is None:
+            return
+        if self._computing.get(key) is turn:
+            del self._computing[key]
+        turn.set()
+
+    def clear(self) -> None:
+        """Forget every answer (the server's configuration changed)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {
@@ -124,10 +174,42 @@ class ResultCache:
                 "hits": self.hits,
                 "misses": self.misses,
                 "evictions": self.evictions,
+                "coalesced": self.coalesced,
             }
 
 
 _HIT = {"X-Cache": "hit"}
+
+
+_READING: dict[tuple[int, int], asyncio.Future[int | None]] = {}
+
+
+async def store_version(store: Store) -> int | None:
+    """``store.version()``; for a remote store, a request to the server made off the event
+    loop, and shared by the requests that need it while it is under way: fifty requests at once
+    cost one read, not fifty. A shared read started at most one round trip before the request
+    came: it may miss a write made meanwhile, so an answer may be kept under the version before
+    that write (never the reverse), and the next read retires it."""
+    from pancommons.store.remote import RemoteStore
+
+    if not isinstance(store, RemoteStore):
+        return store.version()
+    key = (id(store), id(asyncio.get_running_loop()))
+    reading = _READING.get(key)
+    if reading is not None:
+        return await asyncio.shield(reading)
+    reading = _READING[key] = asyncio.get_running_loop().create_future()
+    try:
+        version = await run_in_threadpool(store.version)
+    except BaseException as exc:
+        reading.set_exception(exc)
+        reading.exception()  # retrieved: no "never retrieved" warning when nobody waited
+        raise
+    else:
+        reading.set_result(version)
+        return version
+    finally:
+        del _READING[key]
 
 
 async def through_cache(
@@ -142,14 +224,25 @@ async def through_cache(
     ``text`` is the SPARQL that ``compute`` runs (volatile queries are not kept)."""
     if cache is None or not cache.enabled:
         return await compute()
-    version = store.version() if cacheable(text) else None
-    if version is not None:
-        hit = cache.get(key, version)
-        if hit is not None:
-            return Response(hit.body, media_type=hit.media_type, headers=_HIT)
-    response = await compute()
-    response.headers["X-Cache"] = "miss"
-    # Kept only if no write began since ``version`` was read: the answer is that version's.
-    if version is not None and response.status_code == 200 and store.version() == version:
-        cache.put(key, Answer(bytes(response.body), response.media_type or "", version))
+    version = await store_version(store) if cacheable(text) else None
+    started = time.monotonic()
+    if version is None:
+        response = await compute()
+        response.headers["X-Cache"] = "miss"
+        return response
+    hit, turn = cache.get(key, version), None
+    if hit is None:
+        hit, turn = await cache.turn(key, version)
+    if hit is not None:
+        return Response(hit.body, media_type=hit.media_type, headers=_HIT)
+    try:
+        response = await compute()
+        response.headers["X-Cache"] = "miss"
+        # Kept only if no write began since ``version`` was read: the answer is that version's.
+        if response.status_code == 200 and await store_version(store) == version:
+            cache.put(
+                key, Answer(bytes(response.body), response.media_type or "", version, started)
+            )
+    finally:
+        cache.done(key, turn)
     return response

@@ -90,8 +90,21 @@ grows faster than its number of nodes: 844 of 100k datasets took 1.13-1.36 s in 
 1000, 0.65 s in chunks of 250, 0.5-0.58 s in chunks of 100 or 50, 0.55-0.64 s in chunks of 25."""
 
 
+def _flags_run_on(store: Store) -> bool:
+    """Whether the one-query-per-class path of ``_some_focus`` gives the results of the
+    portable path on ``store``: the embedded store, and a remote Oxigraph server (checked
+    against the portable path on the demo catalogue: 582 identical violations, 5 ms a dataset
+    instead of 60). Other servers get the portable path: Virtuoso 7 answers the flag queries
+    differently (45 violations instead of 600 on the same graph)."""
+    from pancommons.store.remote import RemoteStore
+
+    if isinstance(store, EmbeddedStore):
+        return True
+    return isinstance(store, RemoteStore) and store.software.lower().startswith("oxigraph/")
+
+
 def _some_focus(
-    store: EmbeddedStore,
+    store: Store,
     queries: list[CompiledShape],
     classes: dict[str, tuple[str, ...]],
     focus: set[str],
@@ -151,7 +164,7 @@ def assess_fast(
     classes = _classes(store, shapes)
     if focus is None and isinstance(store, EmbeddedStore):
         return {Result(*v) for v in sweep(store, queries, classes, threads)}
-    if focus is not None and isinstance(store, EmbeddedStore):
+    if focus is not None and _flags_run_on(store):
         return _some_focus(store, queries, classes, focus, threads)
 
     def run(q: CompiledShape) -> set[Result]:

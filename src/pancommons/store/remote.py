@@ -7,8 +7,10 @@ the same URL for updates and ``…/sparql-graph-crud`` for the Graph Store (Virt
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO
@@ -43,6 +45,13 @@ from pancommons.store.base import (
     open_source,
 )
 from pancommons.store.rdfxml import defused
+
+log = logging.getLogger(__name__)
+
+VERSION_GRAPH = "urn:x-pancommons:store-version"
+"""The graph that holds the store's version (``RemoteStore.version``): one triple, not listed,
+not counted."""
+_VERSION = f"GRAPH <{VERSION_GRAPH}> {{ <urn:x-pancommons:store> <urn:x-pancommons:version> ?v }}"
 
 # Graphs a server keeps for itself (Virtuoso's system graphs): not listed, not counted.
 SYSTEM_GRAPH_PREFIXES = (
@@ -114,6 +123,7 @@ class RemoteStore(Store):
         gsp_url: str | None = None,
         auth: tuple[str, str] | None = None,
         timeout: float = 300.0,
+        external_writes: bool = False,
     ) -> None:
         derived_update, derived_gsp = derive_endpoints(query_url)
         self.location = shown(query_url)
@@ -121,6 +131,9 @@ class RemoteStore(Store):
         self.update_url = update_url or derived_update
         self.gsp_url = gsp_url or derived_gsp
         self.timeout = timeout
+        self.external_writes = external_writes
+        self.software = ""
+        """The server's ``Server`` header, once it has answered (e.g. ``Oxigraph/0.5.13``)."""
         self._http = requests.Session()
         self._http.headers["User-Agent"] = "pancommons (+https://w3id.org/pan-commons)"
         if auth:
@@ -137,6 +150,7 @@ class RemoteStore(Store):
             gsp_url=settings.store_gsp_url,
             auth=auth,
             timeout=settings.store_timeout,
+            external_writes=settings.store_external_writes,
         )
 
     # --- HTTP ----------------------------------------------------------------------------------
@@ -150,6 +164,7 @@ class RemoteStore(Store):
                 f"the SPARQL server at {url} did not answer ({type(exc).__name__}); is it running "
                 f"and is the URL right?"
             ) from exc
+        self.software = response.headers.get("Server", self.software)
         if response.status_code == 400:
             raise QuerySyntaxError(_server_message(response))
         if response.status_code in (401, 403):
@@ -203,6 +218,53 @@ class RemoteStore(Store):
                 raise StoreError(f"unreadable RDF from {self.location}: {exc}") from exc
         raise StoreError(f"{self.location} answered with an unexpected type {content_type!r}")
 
+    def version(self) -> int | None:
+        """The number every write made through a ``RemoteStore`` moves forward, in any process
+        (harvests, FAIR runs and the server all write through one): kept in the store itself,
+        in ``VERSION_GRAPH``, one request to read. None when the store has none yet (nothing
+        was written through PaN Commons) or cannot be read, and always when other clients
+        write to the server directly (``store_external_writes``): their writes move nothing."""
+        if self.external_writes:
+            return None
+        return self._stored_version()
+
+    def _stored_version(self) -> int | None:
+        try:
+            rows = list(self._select(f"SELECT (MAX(?v) AS ?n) WHERE {{ {_VERSION} }}"))
+        except StoreError:
+            return None
+        try:
+            return int(rows[0]["n"]) if rows and "n" in rows[0] else None
+        except (KeyError, ValueError):
+            return None
+
+    def _moved(self, what: str) -> None:
+        """Move the version on after a write, so that answers computed before it are not served
+        again. Not raised: the write itself is done. Cached answers then last until the next
+        write or their time limit (``api.result_cache``)."""
+        # The next version: the time in nanoseconds, so that two writers that race each write
+        # a version of their own, and above the current one whatever the clocks say. Computed
+        # here rather than by the update itself: Virtuoso keeps the old value of a DELETE/INSERT
+        # whose new value is computed in its WHERE.
+        try:
+            new = max(time.time_ns(), (self._stored_version() or 0) + 1)
+            self._send(
+                "POST",
+                self.update_url,
+                "update",
+                data={
+                    "update": f"DROP SILENT GRAPH <{VERSION_GRAPH}> ;\n"
+                    f"INSERT DATA {{ {_VERSION.replace('?v', str(new))} }}"
+                },
+            )
+        except StoreError as exc:
+            log.warning(
+                "%s is done but the store version could not be moved on (%s): servers on this "
+                "store may answer from their caches until the next write",
+                what,
+                exc,
+            )
+
     def _select(self, sparql: str) -> Iterator[dict[str, str]]:
         result = self.query(sparql)
         for row in result:  # type: ignore[union-attr]
@@ -231,6 +293,7 @@ class RemoteStore(Store):
 
     def update(self, sparql: str) -> None:
         self._send("POST", self.update_url, "update", data={"update": sparql})
+        self._moved("the update")
 
     def load(
         self,
@@ -248,6 +311,8 @@ class RemoteStore(Store):
             per_graph = _split_ntriples(data, fmt, base_iri, graph, source)
         for target, body in per_graph.items():
             self._post_graph(target, body)
+        if not all(map(is_staging, per_graph)):  # a staging graph is nobody's answer yet
+            self._moved("the load")
 
     def bulk_load(
         self,
@@ -277,7 +342,11 @@ class RemoteStore(Store):
             ) from exc
 
     def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self._send(
+            "POST", self.update_url, "update", data={"update": f"DROP SILENT GRAPH <{graph}>"}
+        )
+        if not is_staging(graph):
+            self._moved(f"the drop of <{graph}>")
 
     def staging_leftovers(self, graph: str | None = None) -> list[str]:
         """Staging graphs a run left behind when the server went away before it could drop
@@ -300,6 +369,7 @@ class RemoteStore(Store):
         except QuerySyntaxError:
             raise
         except StoreError as exc:  # the server may have done it before the answer was lost
+            self._moved("the swap (if it happened)")
             raise SwapUncertain(str(exc)) from exc
 
     def close(self) -> None:
@@ -361,7 +431,11 @@ def _dataset_params(
 
 
 def _ours(graph: str) -> bool:
-    return not is_staging(graph) and not graph.startswith(SYSTEM_GRAPH_PREFIXES)
+    return (
+        not is_staging(graph)
+        and graph != VERSION_GRAPH
+        and not graph.startswith(SYSTEM_GRAPH_PREFIXES)
+    )
 
 
 def _server_message(response: requests.Response) -> str:
