@@ -158,3 +158,29 @@ def test_requests_for_a_page_being_computed_wait_for_it(tmp_path: Path) -> None:
 
     asyncio.run(run())
     store.close()
+
+
+def test_the_formats_of_a_report_share_its_data(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTML, Markdown and JSON of one report scope are three pages but one computation of the
+    report, until the next write."""
+    from pancommons.fair import report
+
+    built: list[str] = []
+    real = report.build_report
+
+    def counted(store, shapes, base, scope):  # type: ignore[no-untyped-def]
+        built.append(str(scope))
+        return real(store, shapes, base, scope)
+
+    monkeypatch.setattr(report, "build_report", counted)
+    pages = [client.get("/fair/report", params={"format": f}) for f in ("html", "md", "json")]
+    assert [p.status_code for p in pages] == [200] * 3
+    assert [p.headers["x-cache"] for p in pages] == ["miss"] * 3
+    assert built == ["all"]
+    client.get("/fair/report", params={"format": "json", "scope": "source:cache-test"})
+    assert built == ["all", "source:cache-test"]
+    _retitle(client, "First title", "Second title")
+    again = client.get("/fair/report", params={"format": "md"})
+    assert again.headers["x-cache"] == "miss" and built[-1] == "all" and len(built) == 3

@@ -186,7 +186,10 @@ async def report(
     base = request.app.state.settings.base
 
     def run() -> Response:
-        data = build_report(store, _shapes(), base, parsed)
+        # One report's data for every format of it (HTML, Markdown, JSON, Turtle).
+        data = store.derived(
+            ("fair-report", base, str(parsed)), lambda: build_report(store, _shapes(), base, parsed)
+        )
         return Response(render(data, format, base), media_type=MEDIA_TYPES[format])
 
     return await run_in_threadpool(run)

@@ -20,7 +20,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, Namespace
 
-from pancommons.fair.history import History, history, latest_scores
+from pancommons.fair.history import History, history, latest_of_all, latest_scores
 from pancommons.fair.scope import Scope, groups
 from pancommons.fair.scoring import FAILED, PASSED, DatasetScore
 from pancommons.fair.tests import METRIC_SET_VERSION, FairTest
@@ -228,6 +228,8 @@ def scores_summary(
     a breakdown per group in ``by`` (what ``pancommons scores`` and ``GET /fair/scores`` give).
     ``hist`` and ``scores``: the scope's history and latest scores when already read."""
     scope = scope or Scope()
+    if scope.kind == "all" and hist is None and scores is None:
+        hist, scores = latest_of_all(store, tests, base)
     hist = hist or history(store, base, scope)
     scores = scores if scores is not None else latest_scores(store, tests, base, scope, hist=hist)
     out = {"scope": str(scope), **summarize(scores, tests)}

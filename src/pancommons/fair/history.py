@@ -187,3 +187,20 @@ def latest_scores(
             s.outcomes.append(Outcome(t, outcome, paths, detail))
         out[d] = s
     return out
+
+
+def latest_of_all(
+    store: Store, tests: dict[str, FairTest], base: str = vocab.DEFAULT_BASE
+) -> tuple[History, dict[str, DatasetScore]]:
+    """Every run and every dataset's latest scores (``latest_scores`` of all datasets), read
+    once per version of the store: each FAIR report needs them whatever its scope, and a server
+    is asked for many reports between two writes. Shared: not to be changed."""
+
+    def read() -> tuple[History, dict[str, DatasetScore]]:
+        every_run = history(store, base, Scope())
+        return every_run, latest_scores(store, tests, base, Scope(), hist=every_run)
+
+    result: tuple[History, dict[str, DatasetScore]] = store.derived(
+        ("fair-latest-of-all", base, frozenset(tests)), read
+    )
+    return result

@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, SH
 
 from pancommons import __version__, vocab
 from pancommons.fair.aggregate import breakdown, scores_summary
-from pancommons.fair.history import history, latest_scores
+from pancommons.fair.history import history, latest_of_all
 from pancommons.fair.scope import Scope, groups
 from pancommons.fair.scoring import FAILED, DatasetScore
 from pancommons.fair.shapes import Shapes
@@ -175,8 +175,7 @@ def build_report(
     today = today or now.date().isoformat()
     # Every dataset's latest scores, read once: the scope's are among them (the comparison
     # with the other facilities needs them all).
-    every_run = history(store, base, Scope())
-    everything = latest_scores(store, tests, base, Scope(), hist=every_run)
+    every_run, everything = latest_of_all(store, tests, base)
     hist = every_run if scope.kind == "all" else history(store, base, scope)
     in_scope = {d: everything[d] for d in hist.totals if d in everything}
     summary = scores_summary(

@@ -222,6 +222,17 @@ class Store(ABC):
         Answers computed at one version hold until it moves (``api.result_cache``)."""
         return None
 
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept under ``key`` while ``version()`` stays the same (at most 60 s;
+        computed again every time when the version is unknown). For values read from the
+        graph that many requests share; callers must not change what they get."""
+        from pancommons.store.memo import VersionMemo
+
+        memo = self.__dict__.get("_derived")
+        if memo is None:
+            memo = self.__dict__.setdefault("_derived", VersionMemo())
+        return memo.get(self, key, compute)
+
     @abstractmethod
     def graphs(self) -> list[str]:
         """The IRIs of the named graphs that hold at least one triple, sorted."""
