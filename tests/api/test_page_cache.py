@@ -184,3 +184,32 @@ def test_the_formats_of_a_report_share_its_data(
     _retitle(client, "First title", "Second title")
     again = client.get("/fair/report", params={"format": "md"})
     assert again.headers["x-cache"] == "miss" and built[-1] == "all" and len(built) == 3
+
+
+def test_concurrent_requests_share_one_version_read(oxigraph_url: str) -> None:
+    """Over a remote store the version is a request to the server: requests that need it while
+    one is under way share it (a hit then costs less than one request to the store each)."""
+    reads: list[int] = []
+
+    class Counted(RemoteStore):
+        def version(self) -> int | None:
+            reads.append(1)
+            time.sleep(0.02)
+            return super().version()
+
+    store = Counted(oxigraph_url)
+    store.replace_graph(DATA, graph=G, format=RdfFormat.TURTLE)
+    app = create_app(Settings(store=oxigraph_url), store=store)
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            await c.get("/void")  # kept
+            reads.clear()
+            return await asyncio.gather(*(c.get("/void") for _ in range(20)))
+
+    answers = asyncio.run(run())
+    assert [a.headers["x-cache"] for a in answers] == ["hit"] * 20
+    assert 1 <= len(reads) <= 5, len(reads)
+    store.drop_graph(G)
+    store.close()

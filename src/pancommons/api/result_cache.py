@@ -199,17 +199,15 @@ async def store_version(store: Store) -> int | None:
     if reading is not None:
         return await asyncio.shield(reading)
     reading = _READING[key] = asyncio.get_running_loop().create_future()
+    version: int | None = None
     try:
         version = await run_in_threadpool(store.version)
-    except BaseException as exc:
-        reading.set_exception(exc)
-        reading.exception()  # retrieved: no "never retrieved" warning when nobody waited
-        raise
-    else:
-        reading.set_result(version)
         return version
     finally:
+        # Whatever happened to this request (even cancelled: its client went away), the ones
+        # that wait get an answer: None (unknown, nothing kept) if the read did not complete.
         del _READING[key]
+        reading.set_result(version)
 
 
 async def through_cache(

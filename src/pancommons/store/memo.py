@@ -44,11 +44,19 @@ class VersionMemo:
                     self._values.move_to_end(key)
                 return kept[2]
             started = time.monotonic()
-            value = compute()
-            if store.version() == version:
+            try:
+                value = compute()
+                kept = store.version() == version
+            except BaseException:
+                kept = False
+                raise
+            finally:
                 with self._lock:
-                    self._values[key] = (version, started, value)
-                    self._values.move_to_end(key)
+                    if kept:
+                        self._values[key] = (version, started, value)
+                        self._values.move_to_end(key)
+                    elif key not in self._values:
+                        self._locks.pop(key, None)  # one lock per kept value, no more
                     while len(self._values) > self.size:
                         old, _ = self._values.popitem(last=False)
                         self._locks.pop(old, None)
