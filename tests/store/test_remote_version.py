@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from pyoxigraph import RdfFormat
 
+from pancommons.store.base import QuerySyntaxError
 from pancommons.store.remote import VERSION_GRAPH, RemoteStore
 from tests.conftest import _clear
 
@@ -50,6 +51,9 @@ def test_every_write_moves_the_version_and_every_client_sees_it(remote: RemoteSt
     moved()
     remote.update(f"DROP SILENT GRAPH <{G}-none>")
     moved()  # an update may change anything: it moves the version whatever it did
+    with pytest.raises(QuerySyntaxError):
+        remote.update("INSERT DATA { nonsense")
+    assert remote.version() == seen[-1]  # refused: nothing was written
 
     assert VERSION_GRAPH not in remote.graphs()
     assert remote.count() == 2  # G and G3 hold DATA: the version triple is not counted

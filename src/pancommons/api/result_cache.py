@@ -188,8 +188,10 @@ async def store_version(store: Store) -> int | None:
     """``store.version()``; for a remote store, a request to the server made off the event
     loop, and shared by the requests that need it while it is under way: fifty requests at once
     cost one read, not fifty. A shared read started at most one round trip before the request
-    came: it may miss a write made meanwhile, so an answer may be kept under the version before
-    that write (never the reverse), and the next read retires it."""
+    came and may miss a write that completed meanwhile: the request is then answered as it
+    would have been a round trip earlier, and an answer computed after the write may be kept
+    under the version before it, which the next read retires. Never the reverse: an answer
+    is never kept under a version its data is older than."""
     from pancommons.store.remote import RemoteStore
 
     if not isinstance(store, RemoteStore):

@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
@@ -292,8 +292,25 @@ class RemoteStore(Store):
     # --- writing -------------------------------------------------------------------------------
 
     def update(self, sparql: str) -> None:
-        self._send("POST", self.update_url, "update", data={"update": sparql})
-        self._moved("the update")
+        self._write(
+            "the update",
+            lambda: self._send("POST", self.update_url, "update", data={"update": sparql}),
+        )
+
+    def _write(self, what: str, write: Callable[[], object], *, visible: bool = True) -> None:
+        """``write()``, then the version moved on (``visible``: not a staging graph only). Also
+        when the write failed other than by a syntax error: the server may have made it before
+        the answer was lost."""
+        try:
+            write()
+        except QuerySyntaxError:
+            raise
+        except StoreError:
+            if visible:
+                self._moved(f"{what} (if the server made it)")
+            raise
+        if visible:
+            self._moved(what)
 
     def load(
         self,
@@ -309,10 +326,13 @@ class RemoteStore(Store):
         # relative IRIs are resolved against base_iri the same way as in the embedded store.
         with open_source(source, format, progress) as (data, fmt):
             per_graph = _split_ntriples(data, fmt, base_iri, graph, source)
-        for target, body in per_graph.items():
-            self._post_graph(target, body)
-        if not all(map(is_staging, per_graph)):  # a staging graph is nobody's answer yet
-            self._moved("the load")
+
+        def post() -> None:
+            for target, body in per_graph.items():
+                self._post_graph(target, body)
+
+        # A staging graph is nobody's answer yet: loading one does not move the version.
+        self._write("the load", post, visible=not all(map(is_staging, per_graph)))
 
     def bulk_load(
         self,
@@ -342,11 +362,12 @@ class RemoteStore(Store):
             ) from exc
 
     def drop_graph(self, graph: str) -> None:
-        self._send(
-            "POST", self.update_url, "update", data={"update": f"DROP SILENT GRAPH <{graph}>"}
+        drop = {"update": f"DROP SILENT GRAPH <{graph}>"}
+        self._write(
+            f"the drop of <{graph}>",
+            lambda: self._send("POST", self.update_url, "update", data=drop),
+            visible=not is_staging(graph),
         )
-        if not is_staging(graph):
-            self._moved(f"the drop of <{graph}>")
 
     def staging_leftovers(self, graph: str | None = None) -> list[str]:
         """Staging graphs a run left behind when the server went away before it could drop
@@ -369,7 +390,6 @@ class RemoteStore(Store):
         except QuerySyntaxError:
             raise
         except StoreError as exc:  # the server may have done it before the answer was lost
-            self._moved("the swap (if it happened)")
             raise SwapUncertain(str(exc)) from exc
 
     def close(self) -> None:
