@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from pancommons.formats import RDF_MEDIA_TYPES, RESULT_MEDIA_TYPES
 from tests.fuzz.budget import counted, fuzz_settings
 from tests.fuzz.http_demo import check_answer, demo_client
+from tests.fuzz.text_edits import edited
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINT = "http://testserver/sparql"
@@ -63,23 +64,13 @@ def sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def mutated(draw: st.DrawFn) -> str:
     """A real query cut, spliced with another, truncated, or with tokens put in."""
     text = draw(st.sampled_from(REAL))
+
+    def splice(text: str, i: int) -> str:
+        other = draw(st.sampled_from(REAL))
+        return text[:i] + other[draw(st.integers(0, len(other))) :]
+
     for _ in range(draw(st.integers(1, 3))):
-        i = draw(st.integers(0, len(text)))
-        j = draw(st.integers(i, min(len(text), i + 40)))
-        how = draw(st.sampled_from(["delete", "insert", "replace", "truncate", "splice"]))
-        token = draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4)))
-        if how == "delete":
-            text = text[:i] + text[j:]
-        elif how == "insert":
-            text = f"{text[:i]} {token} {text[i:]}"
-        elif how == "replace":
-            text = f"{text[:i]} {token} {text[j:]}"
-        elif how == "truncate":
-            text = text[:i]
-        else:
-            other = draw(st.sampled_from(REAL))
-            k = draw(st.integers(0, len(other)))
-            text = text[:i] + other[k:]
+        text = edited(draw, text, TOKENS, span=40, token_size=4, otherwise=splice)
     return text
 
 

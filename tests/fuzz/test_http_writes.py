@@ -24,6 +24,7 @@ from pancommons.config import Settings
 from pancommons.store.embedded import EmbeddedStore
 from tests.fuzz.budget import counted, fuzz_settings
 from tests.fuzz.http_demo import check_answer
+from tests.fuzz.text_edits import edited
 
 TOKEN = "fuzz-update-token-0123456789"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -113,21 +114,12 @@ def _reset(store: EmbeddedStore) -> None:
 @st.composite
 def updates(draw: st.DrawFn) -> str:
     text = draw(st.sampled_from(UPDATES))
+
+    def join(text: str, _: int) -> str:
+        return f"{text} ; {draw(st.sampled_from(UPDATES))}"
+
     for _ in range(draw(st.integers(0, 3))):
-        i = draw(st.integers(0, len(text)))
-        j = draw(st.integers(i, min(len(text), i + 30)))
-        token = draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=3)))
-        how = draw(st.sampled_from(["delete", "insert", "replace", "truncate", "join"]))
-        if how == "delete":
-            text = text[:i] + text[j:]
-        elif how == "insert":
-            text = f"{text[:i]} {token} {text[i:]}"
-        elif how == "replace":
-            text = f"{text[:i]} {token} {text[j:]}"
-        elif how == "truncate":
-            text = text[:i]
-        else:
-            text = f"{text} ; {draw(st.sampled_from(UPDATES))}"
+        text = edited(draw, text, TOKENS, span=30, token_size=3, otherwise=join)
     return text
 
 
