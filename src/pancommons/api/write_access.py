@@ -2,9 +2,10 @@
 
 ``Authorization: Bearer <PANCOMMONS_UPDATE_TOKEN>``. No or a malformed Authorization header:
 401 with ``WWW-Authenticate: Bearer``; a wrong token: 403; no token configured: writes are off
-(403 saying so). Request bodies are read with a size limit (413 beyond it): by ``read_body`` in
-the routes that take bodies, and by ``BodyLimit`` for every route, however it reads its body
-(a declared Content-Length or a chunked body that grows past the limit).
+(403 saying so). Request bodies are read with a size limit (413 beyond it), counted once, by
+``BodyLimit`` around every route however it reads its body (a declared Content-Length or a
+chunked body that grows past the limit); the routes that read theirs with ``read_body`` answer
+the refusal in their own error format.
 """
 
 from __future__ import annotations
@@ -67,19 +68,10 @@ class BodyTooLarge(Exception):
 
 
 async def read_body(request: Request) -> bytes:
-    """The request body, refusing (BodyTooLarge) as soon as it passes ``max_body_bytes``."""
-    limit = settings_of(request).max_body_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The request body. ``BodyLimit``, around every route, counts it as it is read: past
+    ``max_body_bytes`` (or declared so by Content-Length) reading raises BodyTooLarge, which
+    the caller answers with its own 413."""
+    return await request.body()
 
 
 def too_large(exc: BodyTooLarge) -> JSONResponse:
