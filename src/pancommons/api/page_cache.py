@@ -57,9 +57,7 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         key = _key(scope)
-        hit, turn = cache.get(key, version), None
-        if hit is None:
-            hit, turn = await cache.turn(key, version)
+        hit, turn = await cache.lookup(key, version)
         if hit is not None:
             await _replay(hit, send)
             return

@@ -136,12 +136,15 @@ class ResultCache:
             self._entries[key] = (answer, size)
             self._bytes += size
 
-    async def turn(self, key: Any, version: int) -> tuple[Answer | None, asyncio.Event | None]:
-        """After a miss: ``(None, turn)`` if no other request is computing ``key``, and this
-        one must (then call ``done(key, turn)``); else wait for it and return what it kept at
-        ``version`` (``(None, None)`` if nothing: compute as well). Fifty clients asking for
-        the same page just after a write then cost one evaluation, not fifty. Event loop
-        only."""
+    async def lookup(self, key: Any, version: int) -> tuple[Answer | None, asyncio.Event | None]:
+        """The answer kept for ``key`` at ``version``: ``(answer, None)``. On a miss,
+        ``(None, turn)`` if no other request is computing ``key``, and this one must (then call
+        ``done(key, turn)``); else wait for it and return what it kept at ``version``
+        (``(None, None)`` if nothing: compute as well). Fifty clients asking for the same page
+        just after a write then cost one evaluation, not fifty. Event loop only."""
+        hit = self.get(key, version)
+        if hit is not None:
+            return hit, None
         computing = self._computing.get(key)
         if computing is None:
             computing = self._computing[key] = asyncio.Event()
@@ -230,9 +233,7 @@ async def through_cache(
         response = await compute()
         response.headers["X-Cache"] = "miss"
         return response
-    hit, turn = cache.get(key, version), None
-    if hit is None:
-        hit, turn = await cache.turn(key, version)
+    hit, turn = await cache.lookup(key, version)
     if hit is not None:
         return Response(hit.body, media_type=hit.media_type, headers=_HIT)
     try:
