@@ -12,6 +12,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from pancommons.formats import RDF_MEDIA_TYPES, RESULT_MEDIA_TYPES
+
 Doc = dict[str, Any]
 
 ERROR: Doc = {
@@ -49,15 +51,10 @@ ROUTER_NOT_FOUND: Doc = {
 }
 """FastAPI's own 404, for a path no route's pattern matches (a newline in a path parameter)."""
 
-RESULTS = [
-    "application/sparql-results+json",
-    "application/json",
-    "application/sparql-results+xml",
-    "application/xml",
-    "text/csv",
-    "text/tab-separated-values",
-]
-RDF = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+RESULTS = list(RESULT_MEDIA_TYPES)
+"""The media types SPARQL results are negotiated into (``formats``)."""
+RDF = list(RDF_MEDIA_TYPES)
+"""The media types graphs are negotiated into (``formats``)."""
 
 
 def param(name: str, description: str, *, array: bool = False, required: bool = False) -> Doc:
