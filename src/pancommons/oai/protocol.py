@@ -170,14 +170,23 @@ def _well_formed(name: str, value: str) -> bool:
         return bool(_SET.match(value))
     if name == "identifier":
         return bool(_URI.match(value))
-    layout = "%Y-%m-%d" if _DAY.match(value) else "%Y-%m-%dT%H:%M:%SZ"
-    if not (_DAY.match(value) or _SECOND.match(value)):
-        return False
+    return _instant(value) is not None
+
+
+def _instant(value: str, *, day_end: bool = False) -> tuple[str, str] | None:
+    """A from/until value as (granularity, UTC datetime in seconds), a day standing for its
+    first or (``day_end``) last second; None if it is not a date of either form."""
+    if _DAY.match(value):
+        form, full = "day", value + ("T23:59:59Z" if day_end else "T00:00:00Z")
+    elif _SECOND.match(value):
+        form, full = "second", value
+    else:
+        return None
     try:
-        datetime.strptime(value, layout)
+        datetime.strptime(full, "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
-        return False
-    return True
+        return None
+    return form, full
 
 
 # --- verbs ------------------------------------------------------------------------------------
@@ -282,11 +291,9 @@ def _list(verb: str, params: dict[str, str], p: Provider) -> etree._Element:
         prefix = _prefix(params["metadataPrefix"])
         start, end = _range(params.get("from"), params.get("until"))
         set_spec = params.get("set")
-        if set_spec is not None:
-            if not _SET.match(set_spec):
-                raise OaiError("badArgument", f"set {set_spec!r} is not a setSpec")
-            if not ledger.has_sets(p.store, p.base):
-                raise OaiError("noSetHierarchy", "the repository has no sets yet")
+        # The set's syntax is checked by _arguments.
+        if set_spec is not None and not ledger.has_sets(p.store, p.base):
+            raise OaiError("noSetHierarchy", "the repository has no sets yet")
         matched = ledger.select(p.store, p.base, start=start, end=end, set_spec=set_spec)
         if not matched:
             raise OaiError("noRecordsMatch", "no record matches these arguments")
@@ -315,20 +322,15 @@ def _list(verb: str, params: dict[str, str], p: Provider) -> etree._Element:
 
 
 def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    """The from/until bounds (already checked by ``_arguments``) as UTC datetimes."""
+
     def parse(value: str, what: str, day_end: bool) -> tuple[str, str]:
-        if _DAY.match(value):
-            form, full = "day", value + ("T23:59:59Z" if day_end else "T00:00:00Z")
-        elif _SECOND.match(value):
-            form, full = "second", value
-        else:
+        instant = _instant(value, day_end=day_end)
+        if instant is None:
             raise OaiError(
-                "badArgument", f"{what} {value!r}: expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"
+                "badArgument", f"{what} {value!r} is not of its syntax ({_SYNTAX[what]})"
             )
-        try:
-            datetime.strptime(full, "%Y-%m-%dT%H:%M:%SZ")
-        except ValueError as exc:
-            raise OaiError("badArgument", f"{what} {value!r} is not a date: {exc}") from exc
-        return form, full
+        return instant
 
     a = parse(start, "from", False) if start else None
     b = parse(end, "until", True) if end else None
